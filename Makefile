@@ -1,0 +1,67 @@
+# Machine Learning for Big Scientific Data: the course's commands.
+#   make lab      set up .venv when missing, then open JupyterLab at the course root
+#   make test     same set-up, then the whole test suite
+# Also: release, outputs, grade, bench, lock, clean-venv.  `make help` lists them.
+
+PYTHON   ?= python3
+VENV     ?= .venv
+EXTRAS   ?= cpu,test
+PORT     ?= 8888
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+ASSIGNMENT ?=
+
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+comma    := ,
+# nbgrader runs `alembic` as a subprocess: the venv's bin/ must be on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export PYTHONDONTWRITEBYTECODE := 1
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
+.PHONY: help lab test release outputs grade bench lock venv check-system clean-venv
+
+help:
+	@sed -n '2,5p' Makefile | sed 's/^# //'
+
+check-system:
+	@$(PYTHON) tools/check_system.py
+
+$(STAMP): pyproject.toml constraints.txt | check-system
+	@[ -x $(BIN)/python ] || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing the course into $(VENV) (extras: $(EXTRAS)); the first time takes a few minutes..."
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[$(EXTRAS)]" 2>&1 | grep -v "^WARNING: Location" ; \
+	  $(BIN)/python -c "import course, autograder, nbgrader, jupyterlab" || { echo "Installation failed: see the pip messages above."; exit 1; }
+	@$(BIN)/jupyter server extension enable --sys-prefix nbgrader.server_extensions.formgrader >/dev/null 2>&1 || true
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+venv: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
+
+test: $(STAMP)
+	@$(PYTHON) tools/check_system.py --tests
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+release: $(STAMP)
+	$(BIN)/python -m autograder release
+
+outputs: $(STAMP)
+	$(BIN)/python -m autograder store-outputs
+
+grade: $(STAMP)
+	@[ -n "$(ASSIGNMENT)" ] || { echo "usage: make grade ASSIGNMENT=NN_slug"; exit 2; }
+	$(BIN)/python -m autograder register $(ASSIGNMENT)
+	$(BIN)/nbgrader autograde $(ASSIGNMENT)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v "^-e" > constraints.txt
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Trusted autograder for the course (python -m autograder)."""

@@ -1,0 +1,1 @@
+"""Helpers for the course notebooks of Machine Learning for Big Scientific Data."""

@@ -1,0 +1,30 @@
+"""nbgrader configuration for the course (nbgrader reads it from the working directory).
+
+Run nbgrader commands from this folder. Paths are anchored here, so the
+gradebook and the exchange never land in whatever folder a command ran from.
+"""
+import os
+
+c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+
+here = os.path.dirname(os.path.abspath(globals().get("__file__", os.path.join(os.getcwd(), "x"))))
+
+c.CourseDirectory.course_id = "mlbigsci"
+c.CourseDirectory.root = here
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "gradebook.db")
+
+# The default exchange (/usr/local/share/nbgrader/exchange) is not writable for most users.
+c.Exchange.root = os.path.join(here, ".exchange")
+c.Exchange.path_includes_course = True
+
+# Student stubs and written-answer placeholders (nbgrader's defaults, spelled out).
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Restore deleted or edited test cells from the gradebook when nbgrader itself autogrades.
+c.OverwriteCells.add_missing_cells = True

@@ -1,0 +1,164 @@
+"""course.checks: what students see, and the plain data the grader gets."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from course import checks
+from course.checks import Checker, CheckFailed, compare, decode, encode
+
+
+def test_pass_line_names_the_exercise(capsys: pytest.CaptureFixture) -> None:
+    check = Checker("Exercise 1: streaming mean")
+    check.close(2.0000000001, 2.0, what="mean")
+    check.equal([1, 2], (1, 2), what="a list equals a tuple")
+    check.done()
+    assert capsys.readouterr().out == "✔ Exercise 1: streaming mean: all 2 checks passed.\n"
+
+
+def test_single_check_pass_line(capsys: pytest.CaptureFixture) -> None:
+    check = Checker("Ex")
+    check.true(True, what="holds")
+    check.done()
+    assert capsys.readouterr().out == "✔ Ex: the check passed.\n"
+
+
+def test_failure_says_what_is_wrong_and_what_to_try() -> None:
+    check = Checker("Exercise 2: variance")
+    check.close(1.0, 1.0, what="first")
+    with pytest.raises(CheckFailed) as err:
+        check.close(1.0, 2 / 3, what="variance of [1, 2, 3]", hint="divide by n, not n - 1")
+    msg = str(err.value)
+    assert msg.startswith("✘ Exercise 2: variance — check 2 (variance of [1, 2, 3]) failed:")
+    assert "expected 0.666667, got 1" in msg
+    assert "Try: divide by n, not n - 1" in msg
+    assert isinstance(err.value, AssertionError)  # nbgrader scores an AssertionError as 0
+
+
+def test_default_hint_when_none_given() -> None:
+    with pytest.raises(CheckFailed, match="Try: Print your result"):
+        Checker("x").equal(3, 4, what="count")
+
+
+def test_array_mismatch_points_at_first_bad_element() -> None:
+    got = np.arange(6.0).reshape(2, 3)
+    want = got.copy()
+    want[1, 2] = 9.0
+    with pytest.raises(CheckFailed) as err:
+        Checker("arr").close(got, want, what="matrix")
+    assert "1 of 6 values differ; first at index (1, 2): expected 9, got 5" in str(err.value)
+
+
+def test_shape_mismatch_is_reported_as_shape() -> None:
+    with pytest.raises(CheckFailed, match=r"expected shape \(3,\), got shape \(2,\)"):
+        Checker("s").close([1.0, 2.0], [1.0, 2.0, 3.0], what="vector")
+    with pytest.raises(CheckFailed, match=r"expected \(2, 3\), got \(3, 2\)"):
+        Checker("s").shape(np.zeros((3, 2)), (2, 3), what="shape")
+
+
+def test_tolerances() -> None:
+    Checker("t").close(1.0 + 1e-4, 1.0, what="loose", rtol=1e-3)
+    with pytest.raises(CheckFailed):
+        Checker("t").close(1.0 + 1e-4, 1.0, what="tight")
+
+
+def test_equal_is_exact_and_type_aware() -> None:
+    Checker("e").equal({"a": 1, "b": [1, 2]}, {"b": [1, 2], "a": 1}, what="dict")
+    with pytest.raises(CheckFailed):
+        Checker("e").equal(1.0, 1, what="a float is not an int")
+    with pytest.raises(CheckFailed):
+        Checker("e").equal("abc", "abd", what="string")
+
+
+def test_true_needs_a_real_true() -> None:
+    Checker("t").true(np.bool_(True), what="numpy bool is fine")
+    for falsy_but_truthy in (1, "yes", [0]):
+        with pytest.raises(CheckFailed):
+            Checker("t").true(falsy_but_truthy, what="truthy is not True")
+
+
+class AlwaysEqual(float):
+    def __eq__(self, other: object) -> bool:  # noqa: D105
+        return True
+
+    __hash__ = float.__hash__
+
+
+class Sneaky:
+    def __eq__(self, other: object) -> bool:  # noqa: D105
+        return True
+
+    def __float__(self) -> float:
+        return 2.0
+
+
+@pytest.mark.parametrize("hostile", [AlwaysEqual(5.0), Sneaky(), [Sneaky()], np.array([Sneaky()], dtype=object)])
+def test_objects_that_lie_about_equality_fail(hostile: object) -> None:
+    with pytest.raises(CheckFailed, match="not plain data"):
+        Checker("h").close(hostile, 2.0, what="hostile value")
+    with pytest.raises(CheckFailed, match="not plain data"):
+        Checker("h").equal(hostile, 2.0, what="hostile value")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, True, 3, -2.5, "text", 1 + 2j, float("nan"), float("-inf"), [1, [2, 3]], (1, 2.0),
+     {"k": [1, 2]}, {1, 2}, np.float32(1.5), np.int64(7), np.arange(6).reshape(2, 3),
+     np.array([True, False]), np.array(["a", "b"]), np.linspace(0, 1, 4)],
+)
+def test_encode_is_plain_json_and_round_trips(value: object) -> None:
+    data = encode(value)
+    text = json.dumps(data, allow_nan=False)  # plain JSON, no pickles, no NaN tokens
+    back = decode(json.loads(text))
+    if isinstance(value, np.ndarray):
+        np.testing.assert_array_equal(back, value)
+        assert back.shape == value.shape
+    elif isinstance(value, float) and value != value:
+        assert back != back
+    elif isinstance(value, np.generic):
+        assert back == value.item()
+    else:
+        assert back == value
+
+
+def test_encode_refuses_huge_values() -> None:
+    with pytest.raises(checks.Unencodable, match="too large"):
+        encode(np.zeros(checks.MAX_ELEMENTS + 1))
+
+
+def test_compare_works_on_plain_data_alone() -> None:
+    assert compare("close", encode(np.array([1.0, 2.0])), encode([1.0, 2.0 + 1e-12])).passed
+    assert not compare("close", encode([1.0]), encode([2.0])).passed
+    assert compare("equal", encode((1, 2)), encode([1, 2])).passed
+    assert not compare("true", False, True).passed
+    assert compare("close", encode(float("nan")), encode(float("nan"))).passed
+    with pytest.raises(ValueError, match="unknown check kind"):
+        compare("nope", 1, 1)
+
+
+def test_records_for_the_grader(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "checks.jsonl"
+    monkeypatch.setenv(checks.RECORD_ENV, str(log))
+    check = Checker("Exercise 3")
+    check.close(np.array([1.0, 2.0]), [1.0, 2.0], what="vector", rtol=1e-3)
+    with pytest.raises(CheckFailed):
+        check.equal(Sneaky(), 2, what="hostile")
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["index"] for r in lines] == [1, 2]
+    first, second = lines
+    assert first["checker"] == "Exercise 3" and first["kind"] == "close" and first["passed"] is True
+    assert first["params"] == {"rtol": 1e-3, "atol": 1e-9}
+    assert decode(first["value"]).tolist() == [1.0, 2.0]
+    # The grader re-decides with compare() on the data alone:
+    assert compare(first["kind"], first["value"], first["expected"], first["params"]).passed
+    assert second["passed"] is False and "__unencodable__" in second["value"]
+
+
+def test_no_record_without_the_variable(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(checks.RECORD_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    Checker("x").true(True, what="t")
+    assert list(tmp_path.iterdir()) == []
