@@ -16,10 +16,12 @@ c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "gradebook.db")
+# COURSE_GRADEBOOK_URL points formgrader and nbgrader at another gradebook (e.g. PostgreSQL).
+c.CourseDirectory.db_url = os.environ.get("COURSE_GRADEBOOK_URL") or "sqlite:///" + os.path.join(here, "gradebook.db")
 
 # The default exchange (/usr/local/share/nbgrader/exchange) is not writable for most users.
-c.Exchange.root = os.path.join(here, ".exchange")
+c.Exchange.root = os.environ.get("COURSE_EXCHANGE") or os.path.join(here, ".exchange")
+os.makedirs(c.Exchange.root, exist_ok=True)
 c.Exchange.path_includes_course = True
 
 # Student stubs and written-answer placeholders (nbgrader's defaults, spelled out).

@@ -27,6 +27,13 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _register(args: argparse.Namespace) -> int:
+    from autograder.release import register
+
+    register(Path(args.course), args.assignments, args.db)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -40,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--course", default=".", help="course root (default: .)")
     p.add_argument("--out", help="write the release here instead of <course>/release")
     p.set_defaults(func=_release)
+
+    p = sub.add_parser("register", help="record assignments in the gradebook (needed before nbgrader autograde)")
+    p.add_argument("assignments", nargs="+", help="assignment ids")
+    p.add_argument("--course", default=".", help="course root (default: .)")
+    p.add_argument("--db", help="gradebook URL (default: the course's nbgrader_config.py)")
+    p.set_defaults(func=_register)
 
     args = parser.parse_args(argv)
     return args.func(args)
