@@ -28,11 +28,13 @@ help:
 check-system:
 	@$(PYTHON) tools/check_system.py
 
-$(STAMP): pyproject.toml constraints.txt | check-system
+$(STAMP): pyproject.toml constraints.txt tests/widgets/ipywidgets7.txt | check-system
 	@[ -x $(BIN)/python ] || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
 	@echo "Installing the course into $(VENV) (extras: $(EXTRAS)); the first time takes a few minutes..."
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[$(EXTRAS)]" 2>&1 | grep -v "^WARNING: Location" ; \
 	  $(BIN)/python -c "import course, autograder, nbgrader, jupyterlab" || { echo "Installation failed: see the pip messages above."; exit 1; }
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --upgrade --target $(VENV)/ipywidgets7 \
+	  -r tests/widgets/ipywidgets7.txt 2>&1 | grep -v "^WARNING: Location" ; true
 	@$(BIN)/jupyter server extension enable --sys-prefix nbgrader.server_extensions.formgrader >/dev/null 2>&1 || true
 	@rm -f $(VENV)/.installed-*
 	@touch $@

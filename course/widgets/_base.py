@@ -1,0 +1,114 @@
+"""What every course widget shares: controls, a matplotlib figure shown as a PNG, an error line.
+
+Why PNG in a core ``widgets.Image`` rather than ipympl or an Output area: it
+works in JupyterLab and in Colab (core ipywidgets only, 7.7 and 8.x), redraws
+in tens of milliseconds by updating artists in place, and the same PNG is the
+static fallback that nbconvert HTML and GitHub show (``_repr_mimebundle_``),
+since saved widget state is stripped from the notebooks.
+
+Subclasses implement ``_compute(**values) -> dict`` (pure maths, may raise
+ValueError with a message for the student) and ``_draw(data)`` (update
+artists). Headless tests set ``controls[name].value`` and read ``.data``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import time
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+
+class FigureWidget(widgets.VBox):
+    """A VBox of controls, a figure image and a message line. Defined in 02_neural_networks."""
+
+    title = "Course widget"
+
+    def __init__(self, controls: dict[str, widgets.Widget], figsize: tuple[float, float] = (9.0, 3.6), dpi: int = 80,
+                 layout_rows: list[list[str]] | None = None) -> None:
+        self.controls = controls
+        self.fig = Figure(figsize=figsize, dpi=dpi)
+        FigureCanvasAgg(self.fig)
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.message = widgets.HTML(value="")
+        self.data: dict[str, Any] = {}
+        self.error: str = ""
+        self.renders = 0
+        self.last_render_s = 0.0
+        rows = layout_rows or [list(controls)]
+        boxes = [widgets.HBox([controls[name] for name in row]) for row in rows]
+        super().__init__(children=[*boxes, self.image, self.message])
+        self._setup_figure()
+        for control in controls.values():
+            if hasattr(control, "value"):
+                control.observe(self._on_change, names="value")
+        self.refresh()
+
+    # -------------------------------------------------------------- subclass API
+
+    def _setup_figure(self) -> None:  # pragma: no cover - overridden
+        """Create axes and artists once (redraws only update them)."""
+
+    def _compute(self, **values: Any) -> dict[str, Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _draw(self, data: dict[str, Any]) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ internals
+
+    def values(self) -> dict[str, Any]:
+        return {name: c.value for name, c in self.controls.items() if hasattr(c, "value")}
+
+    def _on_change(self, _change: dict) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute and redraw; a ValueError becomes a message, the last good picture stays."""
+        start = time.perf_counter()
+        try:
+            data = self._compute(**self.values())
+        except ValueError as exc:
+            self.error = str(exc)
+            self.message.value = f'<span style="color:#b00020">⚠ {html.escape(self.error)}</span>'
+            return
+        self.error = ""
+        self.data = data
+        self._draw(data)
+        self.image.value = self.png()
+        self.message.value = self._status(data)
+        self.renders += 1
+        self.last_render_s = time.perf_counter() - start
+
+    def _status(self, data: dict[str, Any]) -> str:
+        return html.escape(str(data.get("status", "")))
+
+    def png(self) -> bytes:
+        buf = io.BytesIO()
+        self.fig.canvas.print_png(buf)
+        return buf.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        """The live widget view plus a PNG of the current state (what static renderings show).
+
+        Built by hand because ipywidgets 7.7 (Colab) has no ``_repr_mimebundle_``.
+        """
+        png = self.image.value or self.png()
+        return {
+            "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0, "model_id": self.model_id},
+            "image/png": base64.b64encode(png).decode("ascii"),
+            "text/plain": f"{self.title} (interactive in JupyterLab or Colab; the picture shows its initial state)",
+        }
+
+    def _ipython_display_(self, **kwargs: Any) -> None:
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
