@@ -1,0 +1,89 @@
+"""Per widget: time from a control's change to the new figure being ready (kernel side, default sizes).
+
+Targets (issue 3): median < 50 ms and p95 < 100 ms over at least 50 changes, for
+every widget on this 2-core machine.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import time
+from typing import Any, Iterator
+
+import numpy as np
+
+CHANGES = 60
+WIDGETS = [
+    ("activation explorer", "course.widgets.activations", "make_activation_explorer"),
+    ("descent demo", "course.widgets.descent", "make_descent_demo"),
+    ("convolution slider", "course.widgets.convolution", "make_convolution_slider"),
+    ("attention viewer", "course.widgets.attention", "make_attention_viewer"),
+    ("network playground", "course.widgets.playground", "make_playground"),
+]
+
+
+def candidate_values(control: Any) -> list[tuple[str, Any]]:
+    """Values a user could pick for this control, as (attribute, value) pairs."""
+    name = type(control).__name__
+    if name in ("IntSlider", "FloatSlider", "Play", "BoundedIntText", "BoundedFloatText"):
+        vals = np.linspace(control.min, control.max, 9)
+        return [("value", type(control.value)(v)) for v in vals]
+    if name == "FloatLogSlider":
+        return [("value", float(control.base ** e)) for e in np.linspace(control.min, control.max, 9)]
+    if name in ("IntRangeSlider", "FloatRangeSlider"):
+        lo, hi = control.min, control.max
+        span = hi - lo
+        cast = type(control.value[0])
+        return [("value", (cast(lo + f * span / 4), cast(hi - f * span / 4))) for f in (0, 0.5, 1, 1.5)]
+    if name in ("Dropdown", "ToggleButtons", "RadioButtons", "Select"):
+        return [("index", i) for i in range(len(control.options))]
+    if name == "SelectMultiple":
+        n = len(control.options)
+        return [("index", tuple(range(k))) for k in range(1, n + 1)]
+    if name == "Checkbox":
+        return [("value", True), ("value", False)]
+    return []
+
+
+def changes(widget: Any) -> Iterator[tuple[str, str, Any]]:
+    plans = [(n, c, candidate_values(c)) for n, c in widget.controls.items()]
+    plans = [(n, c, vals) for n, c, vals in plans if vals]
+    cycles = [itertools.cycle([(n, c, a, v) for a, v in vals]) for n, c, vals in plans]
+    for cyc in itertools.cycle(cycles):
+        yield next(cyc)
+
+
+def time_widget(make: Any) -> tuple[list[float], int]:
+    widget = make()
+    times, errors, n = [], 0, 0
+    for _name, control, attr, value in changes(widget):
+        if n >= CHANGES:
+            break
+        before = widget.renders
+        start = time.perf_counter()
+        setattr(control, attr, value)
+        elapsed = time.perf_counter() - start
+        n += 1
+        if widget.renders > before:
+            times.append(elapsed)
+        elif widget.error:
+            errors += 1
+    return times, errors
+
+
+def run() -> list[dict]:
+    rows = []
+    for label, module, factory in WIDGETS:
+        try:
+            make = getattr(importlib.import_module(module), factory)
+        except (ImportError, AttributeError) as exc:
+            rows.append({"name": f"{label}: not available ({exc})", "value": "-", "unit": "", "ok": False})
+            continue
+        times, errors = time_widget(make)
+        ms = np.array(times) * 1000
+        rows.append({"name": f"{label}: median redraw ({len(ms)} changes)", "value": round(float(np.median(ms)), 1),
+                     "unit": "ms", "target": "< 50 ms", "ok": float(np.median(ms)) < 50})
+        rows.append({"name": f"{label}: p95 redraw", "value": round(float(np.percentile(ms, 95)), 1),
+                     "unit": "ms", "target": "< 100 ms", "ok": float(np.percentile(ms, 95)) < 100})
+    return rows
