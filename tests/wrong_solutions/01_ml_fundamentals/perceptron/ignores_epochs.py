@@ -1,0 +1,21 @@
+# Wrong: ignores `epochs` and trains until an epoch without mistakes (or 1000 epochs)
+def perceptron_train(X, y, lr=1.0, epochs=10):
+    """Mistake-driven perceptron from w = 0, b = 0, examples in order; return (w, b)."""
+    X = np.asarray(X, dtype=float)
+    w = np.zeros(X.shape[1])
+    b = 0.0
+    for _ in range(1000):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            if yi * (xi @ w + b) <= 0:
+                w = w + lr * yi * xi
+                b = b + lr * yi
+                mistakes += 1
+        if mistakes == 0:
+            break
+    return w, b
+
+
+def perceptron_predict(X, w, b):
+    """Labels in {-1, +1}: +1 where X @ w + b >= 0, else -1."""
+    return np.where(np.asarray(X, dtype=float) @ w + b >= 0, 1, -1)
