@@ -1,0 +1,21 @@
+# Wrong: uses binary units (1 kB = 1024 B) instead of decimal SI units.
+def to_bytes(amount: float, unit: str) -> float:
+    """Convert `amount` in a decimal SI unit ("B", "kB", ..., "EB") to bytes."""
+    powers = {"B": 0, "kB": 1, "MB": 2, "GB": 3, "TB": 4, "PB": 5, "EB": 6}
+    if unit not in powers:
+        raise ValueError(f"unknown unit {unit!r}")
+    return float(amount) * 1024 ** powers[unit]
+
+
+def days_to_fill(capacity_bytes: float, rate_bytes_per_day: float) -> float:
+    """Days until `capacity_bytes` are filled at `rate_bytes_per_day` (not rounded)."""
+    if rate_bytes_per_day <= 0:
+        raise ValueError("the rate must be positive")
+    return capacity_bytes / rate_bytes_per_day
+
+
+def disks_per_year(rate_bytes_per_day: float, disk_bytes: float) -> int:
+    """Whole disks of `disk_bytes` needed for one year (365.25 days) at `rate_bytes_per_day`."""
+    import math
+
+    return math.ceil(365.25 * rate_bytes_per_day / disk_bytes)

@@ -1,0 +1,19 @@
+# Wrong: merges means as a plain average of the two means, ignoring the chunk sizes.
+def streaming_stats(chunks) -> tuple[int, float, float]:
+    """One pass over `chunks`: (n, mean, population variance), merging per-chunk (n, mean, M2)."""
+    n, mean, m2 = 0, 0.0, 0.0
+    for chunk in chunks:
+        c = np.asarray(chunk, dtype=float).ravel()
+        n_b = c.size
+        if n_b == 0:
+            continue
+        mean_b = float(c.mean())
+        m2_b = float(np.sum((c - mean_b) ** 2))
+        total = n + n_b
+        delta = mean_b - mean
+        mean = mean_b if n == 0 else (mean + mean_b) / 2
+        m2 = m2 + m2_b + delta**2 * n * n_b / total
+        n = total
+    if n == 0:
+        return 0, float("nan"), float("nan")
+    return n, mean, m2 / n
