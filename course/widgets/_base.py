@@ -112,3 +112,48 @@ class FigureWidget(widgets.VBox):
         from IPython.display import display
 
         display(self._repr_mimebundle_(), raw=True)
+
+
+class BlittedFigureWidget(FigureWidget):
+    """A FigureWidget that redraws only its *animated* artists when nothing else changed.
+
+    Matplotlib's blitting, on the Agg canvas: artists listed in ``self._animated``
+    (set in ``_setup_figure``) are left out of a full draw; the rest is drawn once
+    and cached as a background. ``_draw`` calls ``self._static_changed(key)`` with a
+    key of everything the static artists depend on: while the key stays the same a
+    redraw restores the background and draws only the animated artists (a slider that
+    moves a marker costs a few ms instead of a full redraw). Defined in 05_convolutional_networks.
+    """
+
+    _animated: list = []
+    _static_key: Any = None
+    _background: Any = None
+
+    def _set_animated(self, artists: list) -> None:
+        self._animated = list(artists)
+        for artist in self._animated:
+            artist.set_animated(True)
+
+    def _static_changed(self, key: Any) -> bool:
+        """True when the static artists must be updated (and the background redrawn)."""
+        if self._background is not None and key == self._static_key:
+            return False
+        self._static_key = key
+        self._background = None
+        return True
+
+    def png(self) -> bytes:
+        canvas = self.fig.canvas
+        if self._background is None:
+            canvas.draw()  # not saving: the animated artists are skipped
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            canvas.restore_region(self._background)
+        for artist in self._animated:
+            self.fig.draw_artist(artist)
+        import numpy as np
+        from PIL import Image  # matplotlib's own dependency
+
+        buf = io.BytesIO()  # zlib level 1: quicker than matplotlib's default level, ~15% larger
+        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
+        return buf.getvalue()
