@@ -6,21 +6,15 @@ every widget on this 2-core machine.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import time
 from typing import Any, Iterator
 
 import numpy as np
 
+from tests.widgets.demos import DEMOS, build
+
 CHANGES = 60
-WIDGETS = [
-    ("activation explorer", "course.widgets.activations", "make_activation_explorer"),
-    ("descent demo", "course.widgets.descent", "make_descent_demo"),
-    ("convolution slider", "course.widgets.convolution", "make_convolution_slider"),
-    ("attention viewer", "course.widgets.attention", "make_attention_viewer"),
-    ("network playground", "course.widgets.playground", "make_playground"),
-]
 
 
 def candidate_values(control: Any) -> list[tuple[str, Any]]:
@@ -54,8 +48,7 @@ def changes(widget: Any) -> Iterator[tuple[str, str, Any]]:
         yield next(cyc)
 
 
-def time_widget(make: Any) -> tuple[list[float], int]:
-    widget = make()
+def time_widget(widget: Any) -> tuple[list[float], int]:
     times, errors, n = [], 0, 0
     for _name, control, attr, value in changes(widget):
         if n >= CHANGES:
@@ -74,13 +67,13 @@ def time_widget(make: Any) -> tuple[list[float], int]:
 
 def run() -> list[dict]:
     rows = []
-    for label, module, factory in WIDGETS:
+    for label in DEMOS:
         try:
-            make = getattr(importlib.import_module(module), factory)
+            widget = build(label)
         except (ImportError, AttributeError) as exc:
             rows.append({"name": f"{label}: not available ({exc})", "value": "-", "unit": "", "ok": False})
             continue
-        times, errors = time_widget(make)
+        times, errors = time_widget(widget)
         ms = np.array(times) * 1000
         rows.append({"name": f"{label}: median redraw ({len(ms)} changes)", "value": round(float(np.median(ms)), 1),
                      "unit": "ms", "target": "< 50 ms", "ok": float(np.median(ms)) < 50})

@@ -52,6 +52,10 @@ def _env(scratch: Path) -> dict[str, str]:
         COURSE_EXCHANGE=str(scratch / "exchange"),
         TF_CPP_MIN_LOG_LEVEL="3",
     )
+    # No "Would you like to get notified about Jupyter news?" toast over the page.
+    labconfig = scratch / "config" / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "page_config.json").write_text('{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}')
     return env
 
 
