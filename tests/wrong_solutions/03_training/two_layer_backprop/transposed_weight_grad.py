@@ -1,0 +1,9 @@
+# Wrong: transposed weight gradients, dL/dW = G.T @ (layer input) instead of (layer input).T @ G
+def two_layer_grads(x, y, W1, b1, W2, b2):
+    """Gradients of L = (1/N) sum ||tanh(x W1 + b1) W2 + b2 - y||^2 as {"W1", "b1", "W2", "b2"}."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    a1 = np.tanh(x @ W1 + b1)
+    y_hat = a1 @ W2 + b2
+    g_out = 2.0 * (y_hat - y) / x.shape[0]
+    g_z1 = (g_out @ W2.T) * (1.0 - a1**2)
+    return {"W1": g_z1.T @ x, "b1": g_z1.sum(axis=0), "W2": g_out.T @ a1, "b2": g_out.sum(axis=0)}
