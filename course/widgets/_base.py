@@ -20,11 +20,10 @@ import time
 from typing import Any
 
 import ipywidgets as widgets
-import matplotlib
-
-matplotlib.use("Agg", force=False)
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+# No matplotlib.use("Agg") here: each widget draws on its own Agg canvas, whatever the backend,
+# and switching the global backend would turn off a notebook's inline figures (plt.show() shows nothing).
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 
 class FigureWidget(widgets.VBox):
