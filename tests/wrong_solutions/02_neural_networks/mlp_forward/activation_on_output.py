@@ -1,0 +1,11 @@
+# Wrong: applies the activation to the output layer as well
+def mlp_forward(x, weights, activation=None):
+    """Output of a dense network: hidden layers activation(A @ W + b), last layer linear A @ W + b."""
+    if activation is None:
+        activation = lambda z: np.maximum(z, 0.0)
+    layers = list(zip(weights[0::2], weights[1::2]))
+    a = np.asarray(x, dtype=float)
+    for W, b in layers[:-1]:
+        a = activation(a @ np.asarray(W, dtype=float) + np.asarray(b, dtype=float))
+    W, b = layers[-1]
+    return activation(a @ np.asarray(W, dtype=float) + np.asarray(b, dtype=float))
