@@ -1,0 +1,15 @@
+# Wrong: returns each part in shuffled order instead of sorted ascending
+def stratified_split(y, fractions, seed):
+    """(train_idx, val_idx, test_idx): each class split on its own, val/test counts rounded half up, sorted."""
+    y = np.asarray(y)
+    _, f_val, f_test = fractions
+    rng = np.random.default_rng(seed)
+    train, val, test = [], [], []
+    for c in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == c))
+        n_val = int(np.floor(f_val * len(members) + 0.5))
+        n_test = int(np.floor(f_test * len(members) + 0.5))
+        val.append(members[:n_val])
+        test.append(members[n_val:n_val + n_test])
+        train.append(members[n_val + n_test:])
+    return tuple(np.concatenate(part) for part in (train, val, test))
