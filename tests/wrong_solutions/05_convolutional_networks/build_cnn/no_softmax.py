@@ -1,0 +1,10 @@
+# Wrong: the last Dense layer has no softmax, so the outputs are logits, not probabilities.
+def build_cnn(input_shape, n_classes):
+    """A small CNN for images of shape input_shape (height, width, channels), softmax over n_classes."""
+    return keras.Sequential([
+        keras.Input(shape=input_shape),
+        keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Flatten(),
+        keras.layers.Dense(n_classes, dtype="float32"),
+    ])
