@@ -1,0 +1,10 @@
+# Wrong: flattens each patch column by column (transposed), instead of row by row.
+def image_to_patches(image, patch):
+    """Split an (H, W, C) or (H, W) image into flattened patch x patch squares, in row-major order."""
+    image = np.asarray(image, dtype=float)
+    if image.ndim == 2:
+        image = image[:, :, None]
+    rows, cols, channels = image.shape[0] // patch, image.shape[1] // patch, image.shape[2]
+    image = image[: rows * patch, : cols * patch]
+    grid = image.reshape(rows, patch, cols, patch, channels).transpose(0, 2, 3, 1, 4)
+    return grid.reshape(rows * cols, patch * patch * channels)

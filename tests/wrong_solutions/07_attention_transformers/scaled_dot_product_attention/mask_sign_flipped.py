@@ -1,0 +1,10 @@
+# Wrong: reads the mask the wrong way round, blocking the keys marked True (allowed) instead of the False ones.
+def scaled_dot_product_attention(q, k, v, mask=None):
+    """softmax(q k^T / sqrt(d_k)) v over the last two axes; mask (True = may attend) applied before the softmax."""
+    q, k, v = (np.asarray(a, dtype=float) for a in (q, k, v))
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = np.where(np.asarray(mask, dtype=bool), -1e9, scores)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights = e / e.sum(axis=-1, keepdims=True)
+    return weights @ v, weights
