@@ -10,6 +10,7 @@ PORT     ?= 8888
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 ASSIGNMENT ?=
+GRADE_ARGS ?=
 
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
@@ -55,9 +56,8 @@ outputs: $(STAMP)
 	$(BIN)/python -m autograder store-outputs
 
 grade: $(STAMP)
-	@[ -n "$(ASSIGNMENT)" ] || { echo "usage: make grade ASSIGNMENT=NN_slug"; exit 2; }
-	$(BIN)/python -m autograder register $(ASSIGNMENT)
-	$(BIN)/nbgrader autograde $(ASSIGNMENT)
+	@[ -n "$(ASSIGNMENT)" ] || { echo "usage: make grade ASSIGNMENT=NN_slug [GRADE_ARGS='--workers 2 ...']"; exit 2; }
+	$(BIN)/python -m autograder grade $(ASSIGNMENT) $(GRADE_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

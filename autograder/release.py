@@ -35,7 +35,7 @@ def _generate(cfg: Config, assignment_id: str) -> None:
 
 
 def register(course: Path, assignments: list[str], db_url: str | None = None) -> None:
-    """Record assignments, notebooks and graded cells in the gradebook (what autograde needs).
+    """Record assignments, notebooks and graded cells in the gradebook (what nbgrader autograde needs).
 
     The gradebook is git-ignored, so a fresh clone has none; this runs nbgrader's
     generate_assignment with the database on, writing its copy to a scratch folder
@@ -44,27 +44,31 @@ def register(course: Path, assignments: list[str], db_url: str | None = None) ->
     import tempfile
 
     course = course.resolve()
+    settings = _course_settings(course)
     with tempfile.TemporaryDirectory() as scratch:
         cfg = _config(course, Path(scratch))
-        cfg.CourseDirectory.db_url = db_url or _course_db_url(course)
+        cfg.CourseDirectory.db_url = db_url or settings.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
+        if settings.get("course_id"):
+            cfg.CourseDirectory.course_id = settings["course_id"]
         for assignment_id in assignments:
             _generate(cfg, assignment_id)
 
 
-def _course_db_url(course: Path) -> str:
+def _course_settings(course: Path) -> dict:
+    """CourseDirectory settings from the course's nbgrader_config.py (read from its folder, as nbgrader does)."""
+    import os
+
     from nbgrader.apps import NbGrader
 
     app = NbGrader()
     app.config_dir = str(course)
     here = Path.cwd()
     try:
-        import os
-
         os.chdir(course)
         app.load_config_file()
     finally:
         os.chdir(here)
-    return app.config.CourseDirectory.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
+    return dict(app.config.CourseDirectory)
 
 
 def release(course: Path, out: Path | None = None, assignments: list[str] | None = None) -> list[Path]:

@@ -1,0 +1,512 @@
+"""``python -m autograder grade ASSIGNMENT``: the trusted coordinator.
+
+1. Reads the assignment's SOURCE notebooks and rewrites their test cells
+   (:mod:`autograder.transform`).
+2. Runs the instructor's solution in the same sandboxed runner, once per
+   source version (cached in ``reports/<assignment>/reference/``), twice: with
+   expected values dropped (the reference values) and with them kept (proof
+   that the solution passes its own tests and that dropping changed nothing).
+3. Builds each submission's graded notebook (:mod:`autograder.assemble`),
+   runs all of them on the worker pool (local or Dask), scores every test
+   cell here (:mod:`autograder.scoring`), then writes the gradebook,
+   ``autograded/``, ``feedback/`` and ``reports/``.
+
+A submission that cannot be graded gets rows with its status; only a broken
+instructor side (no source, a solution failing its own tests, no sandbox, an
+unreachable gradebook) stops the grader, with :class:`GraderError`.
+
+Defined for the trusted autograder (issue 6).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+from autograder import assemble as asm
+from autograder import gradebook, reports, scoring
+from autograder import sandbox as sb
+from autograder.pool import RunnerError, RunnerSpec, make_pool
+
+REFERENCE_VERSION = 1
+IGNORE = ("__pycache__", ".ipynb_checkpoints")
+
+
+class GraderError(RuntimeError):
+    """The grader itself cannot run; the message says why."""
+
+
+@dataclass
+class GradeOptions:
+    assignment: str
+    course: Path = Path(".")
+    students: list[str] | None = None
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    cell_timeout: float = 60.0
+    notebook_timeout: float = 600.0
+    memory_mb: int = 2048
+    sandbox: str = "auto"
+    scheduler: str | None = None
+    db: str | None = None
+    show_hidden: bool = False
+
+    def limits(self) -> dict:
+        return {
+            "cell_timeout": float(self.cell_timeout),
+            "notebook_timeout": float(self.notebook_timeout),
+            "memory_mb": int(self.memory_mb),
+            # CPU seconds of the notebook's process (a backstop: TensorFlow's threads use every core)
+            "cpu_seconds": int(self.notebook_timeout) * (os.cpu_count() or 1) + 30,
+            "fsize_mb": 256,
+            "nproc": 256 + 8 * (os.cpu_count() or 1),
+            "nofile": 1024,
+            "max_restarts": 3,
+        }
+
+
+@dataclass
+class GradeSummary:
+    students: int
+    rows: int
+    passed: int
+    seconds: float
+    reference_cached: bool
+    statuses: dict[str, int]
+
+
+# --------------------------------------------------------------- discovery
+
+
+def preload_modules(sources: list[asm.SourceNotebook]) -> tuple[str, ...]:
+    """What the runner imports before forking: the source notebooks' imports (never a TF op)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    tm = TransformerManager()
+    names: list[str] = ["numpy", "course.checks"]
+    needs_tf = False
+    for src in sources:
+        for cell in src.nb.cells:
+            if cell.cell_type != "code":
+                continue
+            if "device.setup(" in cell.source:
+                needs_tf = True
+            try:
+                tree = ast.parse(tm.transform_cell(cell.source))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names.extend(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.append(node.module)
+                    for alias in node.names:
+                        if node.module == "course" or node.module.startswith("course."):
+                            names.append(f"{node.module}.{alias.name}")
+    if needs_tf or any(n.split(".")[0] in ("tensorflow", "keras") for n in names):
+        names = ["tensorflow", "keras", *names]
+    seen: list[str] = []
+    for name in names:
+        top = name.split(".")[0]
+        if name in seen or top in ("os", "sys", "google", "__future__"):
+            continue
+        if importlib.util.find_spec(top) is None:
+            continue
+        seen.append(name)
+    return tuple(seen)
+
+
+def _files_of(folder: Path) -> list[tuple[str, bytes]]:
+    """Non-notebook files of an assignment's source folder (data the notebooks read)."""
+    files, _ = asm.submission_files(folder, set())
+    return [(rel, data) for rel, data in files if not rel.endswith(".ipynb") and not any(p in rel for p in IGNORE)]
+
+
+def _digest(src: asm.SourceNotebook, files: list[tuple[str, bytes]]) -> str:
+    """What the reference values depend on: the source notebook, its data, the grader and the course package."""
+    h = hashlib.sha256()
+    h.update(f"reference-v{REFERENCE_VERSION}".encode())
+    h.update(src.digest.encode())
+    for rel, data in files:
+        h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    roots = [Path(__file__).parent]
+    spec = importlib.util.find_spec("course")
+    if spec and spec.submodule_search_locations:
+        roots += [Path(p) for p in spec.submodule_search_locations]
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(root)).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _job(job_id: str, plan: asm.Plan, files: list[tuple[str, bytes]], limits: dict) -> dict:
+    import base64
+
+    return {"id": job_id, "cells": plan.cells, "limits": limits,
+            "files": [[rel, base64.b64encode(data).decode()] for rel, data in files]}
+
+
+# ---------------------------------------------------------------- reference
+
+
+def reference(src: asm.SourceNotebook, pool, limits: dict, files: list[tuple[str, bytes]], cache: Path,
+              log: Callable[[str], None]) -> tuple[dict[str, list[dict]], bool]:
+    """The solution's records per test cell, validated; from the cache when the source did not change."""
+    key = _digest(src, files)
+    path = cache / f"{src.name}.json"
+    if path.exists():
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if stored.get("key") == key:
+                return stored["records"], True
+        except ValueError:
+            pass
+    log(f"running the solution of {src.name} (reference values, once per source version) ...")
+    jobs = [_job(f"reference-{src.name}", asm.reference_plan(src), files, limits),
+            _job(f"validate-{src.name}", asm.reference_plan(src, validating=True), files, limits)]
+    results = {job["id"]: (job, result) for job, result in pool.run(jobs)}
+    problems: list[str] = []
+    records: dict[str, list[dict]] = {}
+    events = {}
+    for name in ("reference", "validate"):
+        job, result = results[f"{name}-{src.name}"]
+        if result.get("runner_error"):
+            problems.append(f"the {name} run of the solution failed: {result['runner_error']}")
+        events[name] = {cell["grade_id"]: ev for cell, ev in zip(job["cells"], result["cells"]) if cell["kind"] == "test"}
+        for cell, ev in zip(job["cells"], result["cells"]):
+            if cell["kind"] != "test" and ev.get("status") != "ok" and name == "reference":
+                detail = ev.get("message") or f"{ev.get('ename')}: {ev.get('evalue')}"
+                log(f"warning: a cell of the solution {src.name} did not run cleanly in the sandbox: {detail[:200]}")
+    for gid in src.tests:
+        problems += scoring.validate_reference(gid, events["reference"].get(gid), events["validate"].get(gid))
+        records[gid] = (events["reference"].get(gid) or {}).get("records") or []
+    if problems:
+        raise GraderError(f"the instructor's solution of {src.name} cannot be used as the reference:\n  "
+                          + "\n  ".join(problems))
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"key": key, "notebook": src.name, "records": records}, indent=1), encoding="utf-8")
+    return records, False
+
+
+# ------------------------------------------------------------------ results
+
+
+def _outputs(event: dict, execution_count: int) -> list:
+    out = []
+    for item in event.get("outputs") or []:
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") == "stream" and isinstance(item.get("text"), str):
+            name = item.get("name") if item.get("name") in ("stdout", "stderr") else "stdout"
+            out.append(nbformat.v4.new_output("stream", name=name, text=item["text"]))
+        elif item.get("type") in ("display", "result") and isinstance(item.get("data"), dict):
+            data = {k: v for k, v in item["data"].items() if isinstance(k, str) and isinstance(v, str)}
+            if item["type"] == "result":
+                out.append(nbformat.v4.new_output("execute_result", data=data, execution_count=execution_count))
+            else:
+                out.append(nbformat.v4.new_output("display_data", data=data))
+    status = event.get("status")
+    if status == "error" and event.get("ename"):
+        tb = str(event.get("traceback") or "").splitlines()
+        out.append(nbformat.v4.new_output("error", ename=str(event["ename"]), evalue=str(event.get("evalue", "")),
+                                          traceback=tb))
+    elif status not in ("ok", "error") and event.get("message"):
+        out.append(nbformat.v4.new_output("stream", name="stderr", text=f"[autograder] {event['message']}\n"))
+    elif status == "error" and event.get("message"):
+        out.append(nbformat.v4.new_output("stream", name="stderr", text=f"[autograder] {event['message']}\n"))
+    return out
+
+
+def _graded_notebook(plan: asm.Plan, job: dict, result: dict, rows: dict[str, scoring.CellScore]) -> nbformat.NotebookNode:
+    nb = plan.notebook
+    for j, (cell, event) in enumerate(zip(job["cells"], result["cells"])):
+        nb_cell = nb.cells[plan.cell_map[j]]
+        nb_cell.execution_count = j + 1
+        if cell["kind"] == "test":
+            r = rows[cell["grade_id"]]
+            mark = "✔" if r.status == "passed" else "✘"
+            text = f"{mark} {r.status} ({r.score:g} / {r.max_score:g} points): {r.message}\n"
+            nb_cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        else:
+            nb_cell.outputs = _outputs(event, j + 1)
+    return nb
+
+
+def _score_plan(src: asm.SourceNotebook, refs: dict[str, list[dict]], plan: asm.Plan, job: dict,
+                result: dict) -> dict[str, scoring.CellScore]:
+    events = {cell["grade_id"]: ev for cell, ev in zip(job["cells"], result["cells"]) if cell["kind"] == "test"}
+    rows = {}
+    for gid, test in sorted(src.tests.items(), key=lambda kv: kv[1].index):
+        hidden = {s.site for s in test.code.sites if s.hidden}
+        unanswered = test.solution_id in plan.unanswered
+        rows[gid] = scoring.score_cell(gid, test.points, refs[gid], hidden, events.get(gid),
+                                       plan.test_notes.get(gid), unanswered)
+    return rows
+
+
+def _flat_rows(src: asm.SourceNotebook, status: str, message: str) -> dict[str, scoring.CellScore]:
+    return {gid: scoring.CellScore(gid, 0.0, t.points, status, message, None, 0, 0)
+            for gid, t in sorted(src.tests.items(), key=lambda kv: kv[1].index)}
+
+
+def _row_dict(r: scoring.CellScore) -> dict:
+    return {"grade_id": r.grade_id, "score": r.score, "max_score": r.max_score, "status": r.status,
+            "message": r.message, "check": r.check, "checks_total": r.checks_total,
+            "checks_passed": r.checks_passed, "notes": r.notes}
+
+
+# --------------------------------------------------------------------- grade
+
+
+def discover_students(submitted: Path, assignment: str, wanted: list[str] | None) -> list[str]:
+    if not submitted.is_dir():
+        return []
+    found = sorted(p.name for p in submitted.iterdir()
+                   if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
+                   and (p / assignment).is_dir() and not (p / assignment).is_symlink())
+    if wanted:
+        missing = [s for s in wanted if s not in found]
+        if missing:
+            raise GraderError(f"no submission of {assignment} for: {', '.join(missing)} (looked in {submitted})")
+        found = [s for s in found if s in wanted]
+    return found
+
+
+def grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSummary:
+    """Grade every (or the named) submission of an assignment; see the module docstring."""
+    started = time.monotonic()
+    course = opts.course.resolve()
+    assignment = opts.assignment
+    source_dir = course / "source" / assignment
+    paths = sorted(p for p in source_dir.glob("*.ipynb")) if source_dir.is_dir() else []
+    if not paths:
+        raise GraderError(f"no source notebooks in {source_dir}: is {assignment!r} an assignment of {course}?")
+    try:
+        sources = [asm.load_source(p) for p in paths]
+    except asm.AssignmentError as exc:
+        raise GraderError(str(exc)) from None
+    try:
+        kind = sb.resolve(opts.sandbox)
+    except sb.SandboxUnavailable as exc:
+        raise GraderError(str(exc)) from None
+    if kind == "none":
+        import getpass
+
+        print(sb.NONE_WARNING.format(user=getpass.getuser()), file=sys.stderr, flush=True)
+
+    limits = opts.limits()
+    spec = RunnerSpec(sandbox=kind, preload=preload_modules(sources))
+    try:
+        pool = make_pool(spec, opts.workers, opts.scheduler)
+    except RunnerError as exc:
+        raise GraderError(str(exc)) from None
+    # The runners import their libraries (seconds) while this process opens the gradebook.
+    starting = ThreadPoolExecutor(1)
+    started_pool = starting.submit(pool.start)
+    try:
+        url, course_id = gradebook.course_settings(course)
+        url = opts.db or url
+        try:
+            registered = gradebook.ensure_assignment(course, assignment, [s.name for s in sources], url, course_id)
+        except Exception as exc:  # noqa: BLE001 - a gradebook we cannot reach stops the grader
+            raise GraderError(f"cannot use the gradebook at {_safe_url(url)}: {exc}") from None
+        if registered:
+            log(f"registered {assignment} in the gradebook from source/")
+        students = discover_students(course / "submitted", assignment, opts.students)
+        try:
+            started_pool.result()
+        except (RunnerError, sb.SandboxUnavailable) as exc:
+            raise GraderError(f"cannot start the sandboxed runners: {exc}") from None
+    except BaseException:
+        starting.shutdown(wait=True)
+        pool.close()
+        raise
+    starting.shutdown(wait=True)
+    files = _files_of(source_dir)
+    reports_dir = course / "reports" / assignment
+    results_dir = reports_dir / "results"
+    stubs = {src.name: asm.release_stubs(course / "release" / assignment / f"{src.name}.ipynb") for src in sources}
+
+    with pool:
+        refs: dict[str, dict[str, list[dict]]] = {}
+        cached = True
+        for src in sources:
+            refs[src.name], was_cached = reference(src, pool, limits, files, reports_dir / "reference", log)
+            cached = cached and was_cached
+
+        jobs: list[dict] = []
+        plans: dict[str, tuple[asm.SourceNotebook, asm.Plan, str, str]] = {}
+        per_student: dict[str, dict] = {s: {} for s in students}
+        for student in students:
+            folder = course / "submitted" / student / assignment
+            for src in sources:
+                nb_path = folder / f"{src.name}.ipynb"
+                entry = {"status": "graded", "message": "", "notes": []}
+                if not nb_path.exists() and not nb_path.is_symlink():
+                    entry.update(status="missing", message=f"no submitted notebook {src.name}.ipynb")
+                    entry["rows"] = _flat_rows(src, "missing", entry["message"])
+                    per_student[student][src.name] = entry
+                    continue
+                try:
+                    plan = asm.assemble(src, asm.read_submission(nb_path), stubs.get(src.name))
+                except asm.InvalidNotebook as exc:
+                    entry.update(status="invalid", message=f"{src.name}.ipynb: {exc}")
+                    entry["rows"] = _flat_rows(src, "invalid", entry["message"])
+                    per_student[student][src.name] = entry
+                    continue
+                sub_files, left_out = asm.submission_files(folder, {f"{s.name}.ipynb" for s in sources})
+                merged = dict(sub_files)
+                merged.update(dict(files))  # the instructor's data files win, as in nbgrader
+                entry["notes"] = plan.notes + [f"file left out of the sandbox: {x}" for x in left_out]
+                if plan.not_run:
+                    entry["notes"].append(f"the {plan.not_run} code cells after the last test cell were not run: "
+                                          "they cannot change a score")
+                job_id = f"{student}/{src.name}"
+                jobs.append(_job(job_id, plan, sorted(merged.items()), limits))
+                plans[job_id] = (src, plan, student, src.name)
+                per_student[student][src.name] = entry
+
+        # Each student's autograded/ folder starts afresh; notebooks and feedback are written as results
+        # arrive, so a large class never sits in memory.
+        for student in students:
+            out_dir = course / "autograded" / student / assignment
+            if out_dir.exists():
+                shutil.rmtree(out_dir)
+            out_dir.mkdir(parents=True)
+            _copy_files(course / "submitted" / student / assignment, out_dir, {f"{s.name}.ipynb" for s in sources})
+            for src in sources:
+                entry = per_student[student][src.name]
+                if entry["status"] != "graded":
+                    _write_feedback(course, assignment, student, src.name, None, _stored(entry), opts.show_hidden)
+
+        total = len(jobs)
+        done_count = [0]
+
+        def on_result(job: dict, result: dict) -> None:
+            src, plan, student, nb_name = plans[job["id"]]
+            rows = _score_plan(src, refs[src.name], plan, job, result)
+            entry = per_student[student][nb_name]
+            entry["rows"] = rows
+            entry["seconds"] = result.get("seconds")
+            entry["restarts"] = result.get("restarts")
+            entry["worker"] = result.get("worker", "local")
+            entry["unanswered"] = sorted(plan.unanswered)
+            if result.get("runner_error"):
+                entry["notes"].append(f"the grader's runner failed: {result['runner_error']}")
+            notebook = _graded_notebook(plan, job, result, rows)
+            nbformat.write(notebook, str(course / "autograded" / student / assignment / f"{nb_name}.ipynb"))
+            nb_dict = json.loads(nbformat.writes(notebook))
+            _write_feedback(course, assignment, student, nb_name, nb_dict, _stored(entry), opts.show_hidden)
+            done_count[0] += 1
+            got = sum(r.score for r in rows.values())
+            maximum = sum(r.max_score for r in rows.values())
+            log(f"[{done_count[0]}/{total}] {student} {nb_name}: {got:g}/{maximum:g} points "
+                f"({sum(r.status == 'passed' for r in rows.values())}/{len(rows)} tests passed, "
+                f"{result.get('seconds') or 0:.1f} s)")
+
+        pool.run(jobs, on_result=on_result)
+
+    # ---- the gradebook and the reports (the coordinator alone writes them)
+    grades: list[gradebook.StudentGrades] = []
+    results_dir.mkdir(parents=True, exist_ok=True)
+    for student in students:
+        timestamp = _timestamp(course / "submitted" / student / assignment)
+        g = gradebook.StudentGrades(student, timestamp)
+        stored = {"student": student, "assignment": assignment, "timestamp": timestamp, "notebooks": {}}
+        for src in sources:
+            entry = per_student[student][src.name]
+            g.scores[src.name] = {gid: r.score for gid, r in entry["rows"].items()}
+            g.no_response[src.name] = set(entry.get("unanswered", []))
+            stored["notebooks"][src.name] = _stored(entry)
+        (results_dir / f"{student}.json").write_text(json.dumps(stored, indent=1), encoding="utf-8")
+        grades.append(g)
+    try:
+        gradebook.record(url, course_id, assignment, grades)
+    except Exception as exc:  # noqa: BLE001
+        raise GraderError(f"cannot write the gradebook at {_safe_url(url)}: {exc}") from None
+
+    all_results = reports.load_results(results_dir)
+    n_rows = reports.write_csv(reports_dir / "scores.csv", all_results)
+    reports.write_summary(reports_dir / "summary.html", assignment, all_results)
+    statuses: dict[str, int] = {}
+    passed = 0
+    for student in students:
+        for entry in per_student[student].values():
+            for r in entry["rows"].values():
+                statuses[r.status] = statuses.get(r.status, 0) + 1
+                passed += r.status == "passed"
+    summary = GradeSummary(len(students), n_rows, passed, round(time.monotonic() - started, 2), cached, statuses)
+    log(f"graded {len(students)} submissions of {assignment} in {summary.seconds:.1f} s: "
+        + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+        + f"; wrote {reports_dir / 'scores.csv'}")
+    return summary
+
+
+def _stored(entry: dict) -> dict:
+    """What results/<student>.json keeps of one notebook (plain data)."""
+    return {"status": entry["status"], "message": entry["message"], "notes": entry["notes"],
+            "seconds": entry.get("seconds"), "restarts": entry.get("restarts"), "worker": entry.get("worker"),
+            "rows": [_row_dict(r) for r in entry["rows"].values()]}
+
+
+def _write_feedback(course: Path, assignment: str, student: str, notebook: str, nb_dict: dict | None, stored: dict,
+                    show_hidden: bool) -> None:
+    out = course / "feedback" / student / assignment / f"{notebook}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(reports.feedback_html(student, assignment, notebook, nb_dict, stored, show_hidden), encoding="utf-8")
+
+
+def _timestamp(folder: Path) -> str | None:
+    path = folder / "timestamp.txt"
+    if path.is_file() and not path.is_symlink() and path.stat().st_size < 200:
+        text = path.read_text(encoding="utf-8", errors="replace").strip()
+        return text or None
+    return None
+
+
+def _copy_files(src: Path, dst: Path, skip: set[str]) -> None:
+    files, _ = asm.submission_files(src, skip)
+    for rel, data in files:
+        target = dst / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    ts = src / "timestamp.txt"
+    if ts.is_file() and not ts.is_symlink():
+        shutil.copyfile(ts, dst / "timestamp.txt")
+
+
+def _safe_url(url: str) -> str:
+    """The gradebook URL without a password."""
+    import re
+
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def write_feedback(course: Path, assignment: str, students: list[str] | None, show_hidden: bool) -> int:
+    """Re-render feedback/ from autograded/ and the stored results (the ``feedback`` verb)."""
+    results_dir = course / "reports" / assignment / "results"
+    written = 0
+    for res in reports.load_results(results_dir):
+        if students and res["student"] not in students:
+            continue
+        for nb_name, entry in res["notebooks"].items():
+            nb_path = course / "autograded" / res["student"] / assignment / f"{nb_name}.ipynb"
+            nb_dict = json.loads(nb_path.read_text(encoding="utf-8")) if nb_path.exists() else None
+            out = course / "feedback" / res["student"] / assignment / f"{nb_name}.html"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(reports.feedback_html(res["student"], assignment, nb_name, nb_dict, entry, show_hidden),
+                           encoding="utf-8")
+            written += 1
+    return written
