@@ -47,7 +47,7 @@ def test_student_code_runs_unprivileged_in_its_own_namespaces(runner) -> None:
         "print(status['CapEff'].strip(), status['CapBnd'].strip(), status['NoNewPrivs'].strip())\n"
         "print(sorted(os.listdir('/sys/class/net')) if os.path.exists('/sys/class/net') else ['lo'])\n"
         "print(socket.gethostname(), os.getcwd() == os.environ['HOME'])\n"
-        "print(os.path.exists('/work/main/source'), os.path.exists('/work/main/course/checks.py'))\n"
+        f"print(os.path.exists('{ROOT}/source'), os.path.exists('{ROOT}/course/checks.py'))\n"
         "try:\n    os.kill(os.getppid(), 9)\nexcept PermissionError:\n    print('the zygote cannot be signalled')\n",
     ))
     lines = stdout(result["cells"][0]).splitlines()
