@@ -43,9 +43,9 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k in KEEP_CELL_METADATA})
         if cell.cell_type == "code":
             for out in cell.get("outputs", []):
-                out.get("metadata", {}).clear() if out.get("output_type") in ("display_data", "execute_result") else None
-                data = out.get("data", {})
-                data.pop("application/vnd.jupyter.widget-view+json", None)
+                if out.get("output_type") in ("display_data", "execute_result"):
+                    out.get("metadata", {}).clear()
+                out.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
         elif "outputs" in cell:
             del cell["outputs"]
     return nb
