@@ -30,32 +30,18 @@ import time
 from pathlib import Path
 
 from autograder import notebooks
+from tests.autograder.helpers import TF_EXERCISES, TF_SETUP
 
 TARGET = 4.0
 MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 N_SUBMISSIONS = 20
 A = "97_tf_bench"
 
-SETUP = """from course import device
-profile = device.setup()
-import numpy as np
-import tensorflow as tf
-import keras
-from course.checks import Checker
-"""
+# The toy TensorFlow notebook shares its setup cell and first exercise with the autograder tests.
+SETUP = TF_SETUP
 
 EXERCISES = [
-    ("relu", 1, """def relu(x):
-    \"\"\"max(x, 0) elementwise, as a tf.Tensor.\"\"\"
-    ### BEGIN SOLUTION
-    return tf.maximum(tf.convert_to_tensor(x, dtype=tf.float32), 0.0)
-    ### END SOLUTION""", """\"\"\"Check relu on a few values.\"\"\"
-check = Checker("Exercise 1: relu")
-check.close(relu([-1.0, 0.0, 2.5]).numpy(), [0.0, 0.0, 2.5], what="relu([-1, 0, 2.5])", hint="Use tf.maximum.")
-### BEGIN HIDDEN TESTS
-check.close(relu(np.array([[-3.0, 4.0]])).numpy(), [[0.0, 4.0]], what="relu of a matrix", hint="Keep the shape.")
-### END HIDDEN TESTS
-check.done()"""),
+    next(e for e in TF_EXERCISES if e[0] == "relu"),
     ("dense", 2, """def dense(x, w, b):
     \"\"\"One dense layer with a ReLU: relu(x @ w + b), as a tf.Tensor.\"\"\"
     ### BEGIN SOLUTION
