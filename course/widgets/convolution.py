@@ -16,13 +16,10 @@ from typing import Any, Callable, Mapping
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.collections import PathCollection
-from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
-from matplotlib.textpath import TextPath
-from matplotlib.transforms import Affine2D, IdentityTransform
 
 from course.widgets._base import BlittedFigureWidget
+from course.widgets._text import PathLabels
 
 __all__ = [
     "KERNELS",
@@ -309,45 +306,19 @@ def _fmt(v: float) -> str:
     return f"{v:.2g}" if abs(v) < 1 else f"{v:.3g}"
 
 
-class _Numbers:
-    """Numbers written into the pixels of an image, drawn as one PathCollection of cached glyph paths.
-
-    About 30 times faster than one matplotlib Text per pixel (a Text is laid out on every
-    draw), which keeps full redraws of a labelled 12x12 map well under the 50 ms target.
-    """
-
-    def __init__(self, ax: Any, dpi: float, fontsize: float = 7.0) -> None:
-        self._prop = FontProperties(size=fontsize)
-        self._scale = dpi / 72.0  # glyph paths are in points; the collection draws in pixels
-        self._paths: dict[str, Any] = {}
-        self.labels: list[str] = []
-        self.collection = PathCollection([], offsets=np.zeros((0, 2)), offset_transform=ax.transData,
-                                         transform=IdentityTransform(), edgecolors="none", facecolors="black")
-        ax.add_collection(self.collection, autolim=False)
-
-    def _path(self, text: str) -> Any:
-        if text not in self._paths:
-            path = TextPath((0, 0), text, prop=self._prop)
-            ext = path.get_extents()
-            centre = Affine2D().translate(-(ext.x0 + ext.x1) / 2, -(ext.y0 + ext.y1) / 2).scale(self._scale)
-            self._paths[text] = path.transformed(centre)
-        return self._paths[text]
+class _Numbers(PathLabels):
+    """The value of every pixel written on an image: black on light pixels, white on dark ones."""
 
     def show(self, arr: np.ndarray | None, dark_above: float = 0.0) -> None:
-        """Label every pixel of ``arr`` (None: no labels); black on light pixels, white on dark ones."""
+        """Label every pixel of ``arr`` (None: no labels)."""
         if arr is None:
-            self.labels = []
-            self.collection.set_paths([])
-            self.collection.set_offsets(np.zeros((0, 2)))
+            self.clear()
             return
         h, w = arr.shape
         values = arr.ravel()
-        self.labels = [_fmt(float(v)) for v in values]
         rows, cols = np.divmod(np.arange(h * w), w)
-        self.collection.set_paths([self._path(t) for t in self.labels])
-        self.collection.set_offsets(np.column_stack([cols, rows]).astype(float))
-        self.collection.set_facecolors(np.where((values > dark_above)[:, None], 0.0, 1.0)
-                                       * np.ones((1, 3)))
+        self.set([_fmt(float(v)) for v in values], np.column_stack([cols, rows]),
+                 np.where((values > dark_above)[:, None], 0.0, 1.0) * np.ones((1, 3)))
 
 
 class ConvolutionSlider(BlittedFigureWidget):
@@ -401,11 +372,10 @@ class ConvolutionSlider(BlittedFigureWidget):
         self.ax_out.add_patch(self.cell)
         self.ax_out.add_patch(self.pool_cell_src)
         self.ax_pool.add_patch(self.pool_cell)
-        self.in_numbers = _Numbers(self.ax_in, fig.dpi)
-        self.out_numbers = _Numbers(self.ax_out, fig.dpi)
-        self.pool_numbers = _Numbers(self.ax_pool, fig.dpi)
-        self.prod_texts = [[self.ax_prod.text(c, r, "", ha="center", va="center", fontsize=8) for c in range(3)]
-                           for r in range(3)]
+        self.in_numbers = _Numbers(self.ax_in)
+        self.out_numbers = _Numbers(self.ax_out)
+        self.pool_numbers = _Numbers(self.ax_pool)
+        self.prod_numbers = PathLabels(self.ax_prod, fontsize=8)
         self.pool_note = self.ax_pool.text(0.5, 0.5, "", ha="center", va="center", fontsize=9,
                                            transform=self.ax_pool.transAxes)
         # Moving the kernel only changes these: they are drawn over a cached background (blitting),
@@ -497,9 +467,10 @@ class ConvolutionSlider(BlittedFigureWidget):
         self.im_prod.set_data(prod)
         m = max(float(np.abs(prod).max()), 1e-12)
         self.im_prod.set_clim(-2 * m, 2 * m)  # pale colours: the numbers stay readable
-        for r in range(3):
-            for c in range(3):
-                self.prod_texts[r][c].set_text(f"{_fmt(d['window'][r, c])}×{_fmt(k[r, c])}\n= {_fmt(prod[r, c])}")
+        rows, cols = np.indices(prod.shape)
+        self.prod_numbers.set([f"{_fmt(w)}×{_fmt(kv)}\n= {_fmt(p)}"
+                               for w, kv, p in zip(d["window"].ravel(), k.ravel(), prod.ravel())],
+                              np.column_stack([cols.ravel(), rows.ravel()]))
         self.ax_prod.set_title(f"window × kernel: sum = {_fmt(d['total'])}", fontsize=10)
         pooled = d["pooled"]
         pi, pj = i // 2, j // 2
