@@ -42,6 +42,7 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in nb.cells:
         cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k in KEEP_CELL_METADATA})
         if cell.cell_type == "code":
+            cell.outputs = _coalesce_streams(cell.get("outputs", []))
             for out in cell.get("outputs", []):
                 if out.get("output_type") in ("display_data", "execute_result"):
                     out.get("metadata", {}).clear()
@@ -49,6 +50,19 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         elif "outputs" in cell:
             del cell["outputs"]
     return nb
+
+
+def _coalesce_streams(outputs: list) -> list:
+    """Merge consecutive stdout (or stderr) outputs: how a kernel splits a print into messages is timing."""
+    merged: list = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
+                and prev.get("name") == out.get("name")):
+            prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    return merged
 
 
 def write(nb: nbformat.NotebookNode, path: str | Path) -> None:

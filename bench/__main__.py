@@ -16,6 +16,10 @@ def main(argv: list[str]) -> int:
     names = argv or sorted(p.stem for p in HERE.glob("bench_*.py"))
     results = {"machine": {"python": platform.python_version(), "cores": __import__("os").cpu_count()},
                "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "benches": {}}
+    out = HERE / "results.json"
+    if argv and out.exists():  # a partial run updates its own rows and keeps the others
+        kept = json.loads(out.read_text()).get("benches", {})
+        results["benches"] = {k: v for k, v in kept.items() if k not in names}
     for name in names:
         module = importlib.import_module(f"bench.{name}")
         print(f"== {name}: {module.__doc__.strip().splitlines()[0]}", flush=True)
@@ -26,7 +30,6 @@ def main(argv: list[str]) -> int:
             flag = "" if ok is None else ("  ok" if ok else "  MISSED")
             target = f"  (target {row['target']})" if row.get("target") else ""
             print(f"   {row['name']:<48} {row['value']:>10} {row['unit']:<6}{target}{flag}", flush=True)
-    out = HERE / "results.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out}")
     return 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 import time
 from typing import Any
 
@@ -24,6 +25,7 @@ import ipywidgets as widgets
 # and switching the global backend would turn off a notebook's inline figures (plt.show() shows nothing).
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 
 class FigureWidget(widgets.VBox):
@@ -125,12 +127,24 @@ class BlittedFigureWidget(FigureWidget):
     """
 
     _animated: list = []
+    _overlays: list = []
+    _overlay_pixels: list = []
     _static_key: Any = None
     _background: Any = None
 
     def _set_animated(self, artists: list) -> None:
         self._animated = list(artists)
         for artist in self._animated:
+            artist.set_animated(True)
+
+    def _set_overlays(self, artists: list) -> None:
+        """Artists drawn *over* the animated ones that change only with the static key (a legend).
+
+        They are drawn once over the background and kept as pixels, which are pasted
+        back after the animated artists: a legend costs a memory copy, not a layout.
+        """
+        self._overlays = list(artists)
+        for artist in self._overlays:
             artist.set_animated(True)
 
     def _static_changed(self, key: Any) -> bool:
@@ -141,15 +155,33 @@ class BlittedFigureWidget(FigureWidget):
         self._background = None
         return True
 
+    def _render_background(self) -> Any:
+        """Draw everything but the animated artists and return the pixels (a region of the canvas)."""
+        self.fig.canvas.draw()  # not saving: animated artists are skipped
+        return self.fig.canvas.copy_from_bbox(self.fig.bbox)
+
+    def _render_overlays(self) -> list:
+        canvas = self.fig.canvas
+        renderer = canvas.get_renderer()
+        regions = []
+        for artist in self._overlays:
+            if artist.get_visible():
+                self.fig.draw_artist(artist)
+                box = artist.get_window_extent(renderer)  # whole pixels, rounded outwards
+                regions.append(canvas.copy_from_bbox(Bbox.from_extents(math.floor(box.x0), math.floor(box.y0),
+                                                                       math.ceil(box.x1 - 1e-6), math.ceil(box.y1 - 1e-6))))
+        return regions
+
     def png(self) -> bytes:
         canvas = self.fig.canvas
         if self._background is None:
-            canvas.draw()  # not saving: the animated artists are skipped
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            canvas.restore_region(self._background)
+            self._background = self._render_background()
+            self._overlay_pixels = self._render_overlays()
+        canvas.restore_region(self._background)
         for artist in self._animated:
             self.fig.draw_artist(artist)
+        for region in self._overlay_pixels:
+            canvas.restore_region(region)
         import numpy as np
         from PIL import Image  # matplotlib's own dependency
 

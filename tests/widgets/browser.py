@@ -88,9 +88,12 @@ def run_widgets_in_browser(scratch: Path, shots: Path, labels: list[str] | None 
                         run.latencies_ms.append(got)
                         break
                 if run.latencies_ms:
-                    # the same slider, a few more steps, for a latency sample
-                    for _ in range(presses - 1):
-                        got = _press_and_wait(page, handles.nth(k), "ArrowRight", i) or _press_and_wait(page, handles.nth(k), "ArrowLeft", i)
+                    # A latency sample on the same slider: back and forth between the two values just
+                    # seen to give different pictures (further on, a slider can reach values that draw
+                    # the same picture, e.g. strides 3 and 4 on a 5x5 image, and time out).
+                    back = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+                    for n in range(presses - 1):
+                        got = _press_and_wait(page, handles.nth(k), back if n % 2 == 0 else key, i)
                         if got is not None:
                             run.latencies_ms.append(got)
                     break

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import io
 
 import ipywidgets as widgets
 import numpy as np
+import pytest
+from matplotlib.patches import Rectangle
+from PIL import Image
 
-from course.widgets._base import FigureWidget
+from course.widgets._base import BlittedFigureWidget, FigureWidget
 
 
 class Line(FigureWidget):
@@ -65,3 +69,71 @@ def test_static_fallback_is_the_current_png() -> None:
     assert base64.b64decode(bundle["image/png"]) == bytes(w.image.value)
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == w.model_id
     assert bundle["text/plain"].startswith("Line demo")
+
+
+class Marker(BlittedFigureWidget):
+    """A vertical line that moves (animated) under an opaque box (overlay) whose colour is static."""
+
+    title = "Marker demo"
+
+    def __init__(self) -> None:
+        super().__init__({"x": widgets.FloatSlider(value=0.2, min=0, max=1, description="x"),
+                          "colour": widgets.Dropdown(options=["red", "blue"], value="red", description="box")},
+                         figsize=(3.0, 2.0))
+
+    def _setup_figure(self) -> None:
+        self.ax = self.fig.add_axes((0, 0, 1, 1))
+        self.ax.set_xlim(0, 1)
+        self.ax.set_ylim(0, 1)
+        self.ax.set_axis_off()
+        self.ax.plot([0, 1], [0.1, 0.1], color="green", lw=4)  # static
+        self.marker = self.ax.axvline(0.2, color="black", lw=6)
+        self.box = self.ax.add_patch(Rectangle((0.4, 0.4), 0.3, 0.3, facecolor="red", edgecolor="none", zorder=5))
+        self._set_animated([self.marker])
+        self._set_overlays([self.box])
+
+    def _compute(self, x: float, colour: str) -> dict:
+        return {"x": x, "colour": colour}
+
+    def _draw(self, data: dict) -> None:
+        if self._static_changed(data["colour"]):
+            self.box.set_facecolor(data["colour"])
+        self.marker.set_xdata([data["x"], data["x"]])
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def _full_draw(w: BlittedFigureWidget) -> np.ndarray:
+    """The same figure drawn the plain way: every artist, in z-order, no cached pixels."""
+    for artist in [*w._animated, *w._overlays]:
+        artist.set_animated(False)
+    try:
+        w.fig.canvas.draw()
+        return np.asarray(w.fig.canvas.buffer_rgba())[..., :3].astype(int)
+    finally:
+        for artist in [*w._animated, *w._overlays]:
+            artist.set_animated(True)
+        w._background = None  # the canvas now holds a full draw
+
+
+@pytest.mark.parametrize("x", [0.05, 0.55, 0.9])
+def test_blitted_picture_equals_a_full_draw(x: float) -> None:
+    w = Marker()
+    w.controls["x"].value = x
+    blitted = _pixels(w.image.value)
+    assert np.abs(blitted - _full_draw(w)).max() <= 1
+
+
+def test_overlay_stays_on_top_and_follows_the_static_key() -> None:
+    w = Marker()
+    h, wd = _pixels(w.image.value).shape[:2]
+    centre = (int(h * 0.45), int(wd * 0.55))  # inside the box (y from the top)
+    w.controls["x"].value = 0.55  # the marker passes under the box
+    assert tuple(_pixels(w.image.value)[centre]) == (255, 0, 0)
+    assert tuple(_pixels(w.image.value)[int(h * 0.8), int(wd * 0.55)]) == (0, 0, 0)  # above the box: the marker
+    w.controls["colour"].value = "blue"
+    assert tuple(_pixels(w.image.value)[centre]) == (0, 0, 255)
+    w.controls["x"].value = 0.6  # a blitted redraw keeps the new overlay
+    assert tuple(_pixels(w.image.value)[centre]) == (0, 0, 255)
