@@ -36,6 +36,8 @@ __all__ = [
 
 #: How far a row's sum may be from 1 before it is refused (float16 softmax is ~1e-3 off).
 ROW_SUM_ATOL = 1e-3
+#: Up to this many query tokens are also shown as buttons to click (longer sequences: the drop-down).
+MAX_TOKEN_BUTTONS = 32
 
 
 # --------------------------------------------------------------------------- maths
@@ -273,9 +275,14 @@ class AttentionViewer(BlittedFigureWidget):
             "head": widgets.Dropdown(options=[("head 0", 0)], value=0, description="head"),
             "query": widgets.Dropdown(options=[("0", 0)], value=0, description="query token"),
             "mode": widgets.ToggleButtons(options=["lines", "patches"], value="lines", description="view"),
+            # Click a token: the query tokens as buttons (short sequences; the drop-down always works).
+            "token": widgets.ToggleButtons(options=[("0", 0)], value=0, description="click a query",
+                                           style={"button_width": "auto"},
+                                           layout=widgets.Layout(flex_flow="row wrap")),
         }
         self._controls_for_state(controls)
-        super().__init__(controls, figsize=(10.0, 4.4), dpi=80, layout_rows=[["layer", "head"], ["query", "mode"]])
+        super().__init__(controls, figsize=(10.0, 4.4), dpi=80,
+                         layout_rows=[["layer", "head"], ["query", "mode"], ["token"]])
 
     # ------------------------------------------------------------------ data
 
@@ -323,6 +330,12 @@ class AttentionViewer(BlittedFigureWidget):
             controls["head"].value = 0
             controls["query"].options = [(f"{i}: {t}", i) for i, t in enumerate(state["tokens_q"])]
             controls["query"].value = 0
+            # Button labels must differ from each other: a repeated token gets its position.
+            seen = {t: state["tokens_q"].count(t) for t in state["tokens_q"]}
+            controls["token"].options = [(t if seen[t] == 1 else f"{t} ({i})", i)
+                                         for i, t in enumerate(state["tokens_q"])]
+            controls["token"].value = 0
+            controls["token"].layout.display = None if n_q <= MAX_TOKEN_BUTTONS else "none"
             controls["mode"].value = "patches" if state["grid"] is not None else "lines"
             controls["mode"].layout.display = None if state["grid"] is not None else "none"
         finally:
@@ -435,10 +448,19 @@ class AttentionViewer(BlittedFigureWidget):
     # ------------------------------------------------------------------ events
 
     def _on_change(self, change: dict) -> None:
-        if not self._syncing:
-            self.refresh()
+        if self._syncing:
+            return
+        pair = {id(self.controls["query"]): "token", id(self.controls["token"]): "query"}
+        other = pair.get(id(change.get("owner")))
+        if other is not None:  # the drop-down and the buttons choose the same query
+            self._syncing = True
+            try:
+                self.controls[other].value = change["new"]
+            finally:
+                self._syncing = False
+        self.refresh()
 
-    def _compute(self, layer: int, head: Any, query: int, mode: str) -> dict[str, Any]:
+    def _compute(self, layer: int, head: Any, query: int, mode: str, token: int | None = None) -> dict[str, Any]:
         state = self._state
         if state is None:
             raise ValueError(self._load_error)

@@ -22,13 +22,17 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 CELL = ".jp-NotebookPanel .jp-CodeCell"
+#: Widgets with a button to click as well (the attention viewer's query tokens): label -> button text.
+CLICKS = {"attention viewer": "emission"}
 
 ARM = """([i, k]) => {
   const cell = document.querySelectorAll('%s')[i];
   const img = cell.querySelector('img.widget-image');
   const before = img.src;
   window.__lat = null; window.__t0 = null;
-  document.addEventListener('keydown', () => { window.__t0 = performance.now(); }, {capture: true, once: true});
+  const start = () => { if (window.__t0 === null) { window.__t0 = performance.now(); } };
+  document.addEventListener('keydown', start, {capture: true, once: true});
+  document.addEventListener('mousedown', start, {capture: true, once: true});
   const obs = new MutationObserver(() => {
     if (img.src !== before) {
       obs.disconnect();
@@ -46,6 +50,7 @@ class WidgetRun:
     latencies_ms: list[float] = field(default_factory=list)
     sliders: int = 0
     changed: bool = False
+    click_ms: float | None = None
     error_text: str = ""
 
 
@@ -98,10 +103,15 @@ def run_widgets_in_browser(scratch: Path, shots: Path, labels: list[str] | None 
                             run.latencies_ms.append(got)
                     break
             run.changed = bool(run.latencies_ms)
+            if run.label in CLICKS:
+                page.evaluate(ARM, [i, 0])
+                cell.locator(f"button:has-text('{CLICKS[run.label]}')").first.click()
+                run.click_ms = _wait_for_picture(page)
             run.error_text = cell.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts().__str__()
             cell.screenshot(path=str(shots / f"{i:02d}_{run.label.replace(' ', '_')}_after.png"))
         browser.close()
-    (shots / "latencies.json").write_text(json.dumps({r.label: r.latencies_ms for r in runs}, indent=1))
+    (shots / "latencies.json").write_text(json.dumps(
+        {r.label: {"slider_ms": r.latencies_ms, "click_ms": r.click_ms} for r in runs}, indent=1))
     return runs
 
 
@@ -109,6 +119,11 @@ def _press_and_wait(page, handle, key: str, cell_index: int, timeout_ms: int = 3
     page.evaluate(ARM, [cell_index, 0])
     handle.focus()
     page.keyboard.press(key)
+    return _wait_for_picture(page, timeout_ms)
+
+
+def _wait_for_picture(page, timeout_ms: int = 3000) -> float | None:
+    """Milliseconds from the armed input event to the new picture decoded; None if it never changed."""
     deadline = time.monotonic() + timeout_ms / 1000
     while time.monotonic() < deadline:
         lat = page.evaluate("window.__lat")

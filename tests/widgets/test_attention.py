@@ -275,3 +275,35 @@ def test_static_fallback_has_the_png() -> None:
     bundle = viewer._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == bytes(viewer.image.value)
     assert bundle["text/plain"].startswith("Attention map viewer")
+
+
+def test_clicking_a_token_button_shows_its_row_and_moves_the_drop_down() -> None:
+    weights, french, english = alignment_example()
+    viewer = make_attention_viewer(weights, french, english)
+    buttons = viewer.controls["token"]
+    assert buttons.layout.display is None and len(buttons.options) == len(french)
+    for q in (french.index("européenne"), 0, len(french) - 1):
+        before, renders = viewer.image.value, viewer.renders
+        buttons.value = q  # what a click on the token's button does
+        assert viewer.renders == renders + 1  # one redraw, not one per synced control
+        assert viewer.controls["query"].value == q and viewer.data["query"] == q
+        np.testing.assert_array_equal(viewer.data["row"], weights[q])
+        assert viewer.heat_row.get_y() == q - 0.5 and viewer.image.value != before
+    viewer.controls["query"].value = 2  # and the drop-down moves the buttons
+    assert buttons.value == 2 and viewer.data["query"] == 2
+
+
+def test_token_buttons_have_distinct_labels_and_give_way_to_long_sequences() -> None:
+    tokens = "the star and the galaxy".split()
+    att = np.full((5, 5), 0.2)
+    viewer = make_attention_viewer(att, tokens)
+    labels = [label for label, _ in viewer.controls["token"].options]
+    assert labels == ["the (0)", "star", "and", "the (3)", "galaxy"]
+    viewer.controls["token"].value = 3
+    assert viewer.data["query"] == 3 and "‘the’" in viewer.message.value
+    n = 40
+    viewer.load(np.full((n, n), 1 / n), [f"t{i}" for i in range(n)])
+    assert viewer.controls["token"].layout.display == "none"  # the drop-down is enough there
+    assert len(viewer.controls["query"].options) == n
+    viewer.controls["query"].value = 39
+    assert viewer.data["query"] == 39

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.widgets.browser import CHROMIUM, run_widgets_in_browser
+from tests.widgets.browser import CHROMIUM, CLICKS, run_widgets_in_browser
 from tests.widgets.demos import DEMOS
 
 SHOTS = ROOT / "test-output" / "browser"
@@ -28,5 +28,7 @@ def test_every_widget_redraws_in_a_real_browser(tmp_path: Path) -> None:
     for run in runs:
         assert run.sliders > 0, f"{run.label}: no slider found in the browser"
         assert run.changed, f"{run.label}: moving its sliders did not change the picture ({run.error_text})"
+        if run.label in CLICKS:
+            assert run.click_ms is not None, f"{run.label}: clicking {CLICKS[run.label]!r} did not change the picture"
     shots = sorted(p.name for p in SHOTS.glob("*.png"))
     assert len(shots) == 2 * len(DEMOS)
