@@ -25,6 +25,9 @@ DEMOS: dict[str, str] = {
         "make_threshold_explorer(y, rng.normal(y * 1.5, 1.0))"
     ),
     "streaming explorer": "from course.widgets.streaming import make_streaming_explorer\nmake_streaming_explorer()",
+    "gradient memory explorer": "from course.widgets.memory import make_memory_explorer\nmake_memory_explorer()",
+    "over-smoothing explorer": "from course.widgets.smoothing import make_smoothing_explorer\nmake_smoothing_explorer()",
+    "scaling explorer": "from course.widgets.scaling import make_scaling_explorer\nmake_scaling_explorer()",
 }
 
 
