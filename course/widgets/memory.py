@@ -379,7 +379,7 @@ class MemoryExplorer(BlittedFigureWidget):
             "forget_bias": widgets.FloatSlider(value=forget_bias, min=-2.0, max=4.0, step=0.25,
                                                description="LSTM forget bias", readout_format="+.2f", **slider),
             "activation": widgets.ToggleButtons(options=list(ACTIVATIONS), value=activation, description="activation",
-                                                style={"button_width": "70px", "description_width": "120px"}),
+                                                style={"button_width": "80px", "description_width": "120px"}),
             "sequence_length": widgets.IntSlider(value=sequence_length, min=10, max=max_length, step=5,
                                                  description="sequence length", **slider),
             "hidden": widgets.Dropdown(options=list(HIDDEN_SIZES), value=hidden, description="hidden units",

@@ -280,7 +280,7 @@ class ScalingExplorer(BlittedFigureWidget):
                  compute_ms: float = 25.0, overlap: float = 0.0, precision: str = "float32", workers: int = 64,
                  amdahl: bool = True) -> None:
         self._syncing = False
-        wide = {"description_width": "90px"}
+        wide = {"description_width": "110px"}  # "compute (ms)" fits in JupyterLab's font
         slider = dict(continuous_update=True, style=wide)
         controls = {
             "model": widgets.Dropdown(options=[*MODELS, CUSTOM], value=model, description="model", style=wide,

@@ -443,7 +443,7 @@ class SmoothingExplorer(BlittedFigureWidget):
             "propagator": widgets.ToggleButtons(options=[("symmetric (GCN)", "symmetric"),
                                                          ("random walk (mean)", "random walk")],
                                                 value="symmetric", description="propagator",
-                                                style={"description_width": "110px", "button_width": "130px"}),
+                                                style={"description_width": "110px", "button_width": "160px"}),
             # a new teleport recomputes every depth (tens of ms): on release, not while dragging
             "alpha": widgets.FloatSlider(value=0.0, min=0.0, max=0.5, step=0.05, description="teleport α",
                                          continuous_update=False, style=wide),
