@@ -29,7 +29,7 @@ def main(argv: list[str]) -> int:
             ok = row.get("ok")
             flag = "" if ok is None else ("  ok" if ok else "  MISSED")
             target = f"  (target {row['target']})" if row.get("target") else ""
-            print(f"   {row['name']:<48} {row['value']:>10} {row['unit']:<6}{target}{flag}", flush=True)
+            print(f"   {row['name']:<62} {row['value']:>10} {row['unit']:<6}{target}{flag}", flush=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out}")
     return 0
