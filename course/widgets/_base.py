@@ -155,10 +155,46 @@ class BlittedFigureWidget(FigureWidget):
         self._background = None
         return True
 
+    def _set_changing(self, artists: list) -> None:
+        """The only non-animated artists (often whole axes) that change with the static key.
+
+        Everything else (titles, legends, other panels) is drawn once as a *frame* and
+        kept as pixels; a new static key then redraws just these artists over the frame,
+        which skips the text layout of the rest (often most of a full draw).
+        """
+        self._changing = list(artists)
+        self._frame = None
+
+    def _frame_text(self, ax: Any, title: str, xlabel: str, title_gap: float = 0.022,
+                    xlabel_gap: float = 0.082) -> None:
+        """A panel's title and x label as figure text, drawn once with the frame (see :meth:`_set_changing`).
+
+        An axes title re-measures every tick label to place itself, about a third of
+        redrawing the axes; figure text at a fixed place (gaps in figure fractions) does not.
+        """
+        box = ax.get_position()
+        centre = (box.x0 + box.x1) / 2
+        self.fig.text(centre, box.y1 + title_gap, title, ha="center", va="baseline", fontsize=10)
+        self.fig.text(centre, box.y0 - xlabel_gap, xlabel, ha="center", va="top", fontsize=10)
+
     def _render_background(self) -> Any:
         """Draw everything but the animated artists and return the pixels (a region of the canvas)."""
-        self.fig.canvas.draw()  # not saving: animated artists are skipped
-        return self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        canvas = self.fig.canvas
+        changing = getattr(self, "_changing", None)
+        if not changing:
+            canvas.draw()  # not saving: animated artists are skipped
+            return canvas.copy_from_bbox(self.fig.bbox)
+        if self._frame is None:
+            for artist in changing:
+                artist.set_visible(False)
+            canvas.draw()
+            self._frame = canvas.copy_from_bbox(self.fig.bbox)
+            for artist in changing:
+                artist.set_visible(True)
+        canvas.restore_region(self._frame)
+        for artist in changing:
+            self.fig.draw_artist(artist)  # animated children of an axes are skipped, as in a full draw
+        return canvas.copy_from_bbox(self.fig.bbox)
 
     def _render_overlays(self) -> list:
         canvas = self.fig.canvas

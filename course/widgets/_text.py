@@ -12,6 +12,7 @@ Defined in 05_convolutional_networks.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -28,7 +29,7 @@ try:  # matplotlib >= 3.10
 except ImportError:  # pragma: no cover - older matplotlib
     from matplotlib.ft2font import LOAD_NO_HINTING as _NO_HINTING
 
-__all__ = ["PathLabels", "text_outline"]
+__all__ = ["PathLabels", "power_of_ten", "text_outline"]
 
 _GLYPHS: dict[tuple[str, float, str], tuple[Path, float]] = {}
 _DIGIT_HEIGHT: dict[tuple[float, str], float] = {}
@@ -113,3 +114,16 @@ class PathLabels:
 
     def clear(self) -> None:
         self.set([], np.zeros((0, 2)))
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(value: float, _pos: Any = None) -> str:
+    """A log-axis tick label as plain text with superscripts (10⁸, 10⁻⁶): no mathtext, which costs ~1 ms a label.
+
+    Use as ``FuncFormatter(power_of_ten)`` on decade ticks; non-positive values get no label.
+    """
+    if value <= 0:
+        return ""
+    return "10" + str(round(math.log10(value))).translate(_SUPERSCRIPTS)

@@ -33,6 +33,7 @@ import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from course.widgets._base import BlittedFigureWidget
+from course.widgets._text import power_of_ten
 
 __all__ = [
     "ACTIVATIONS",
@@ -328,15 +329,6 @@ def memory_verdict(kept: float) -> str:
 
 # --------------------------------------------------------------------------- widget
 
-_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _power_of_ten(value: float, _pos: Any = None) -> str:
-    """Log-axis tick labels as plain text with superscripts (10⁻⁶), without mathtext."""
-    if value <= 0:
-        return ""
-    return "10" + str(round(math.log10(value))).translate(_SUPERSCRIPTS)
-
 
 def _amount(value: float) -> str:
     """A relative gradient in words-friendly form: 0.37, 4e-9, 2e+12, 0."""
@@ -404,11 +396,12 @@ class MemoryExplorer(BlittedFigureWidget):
         ax.set_ylim(*_Y_LIM)
         ax.yaxis.set_major_locator(FixedLocator(10.0 ** np.arange(-12, 7, 3)))
         ax.yaxis.set_minor_locator(NullLocator())
-        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+        ax.yaxis.set_major_formatter(FuncFormatter(power_of_ten))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.grid(True, which="major", alpha=0.25)
         ax.set_ylabel("gradient, relative to lag 0")
-        self._frame_text(ax, "how much gradient reaches k steps back", "lag k (steps back from the last one)")
+        self._frame_text(ax, "how much gradient reaches k steps back", "lag k (steps back from the last one)",
+                         title_gap=0.025, xlabel_gap=0.085)
 
         ax = self.ax_eig = fig.add_subplot(gs[1])
         angle = np.linspace(0.0, 2 * np.pi, 181)
@@ -432,29 +425,9 @@ class MemoryExplorer(BlittedFigureWidget):
         fig.legend(handles=[self.eig_dots, self.rnn_ring, self.lstm_ring, ax.lines[0]], loc="center left",
                    fontsize=8, bbox_to_anchor=(0.805, 0.5), frameon=False, handlelength=1.8,
                    title="complex plane", title_fontsize=8.5)
-        self._frame = None
+        self._set_changing([self.ax_lag])  # a new lag axis redraws only the lag panel over the cached rest
         self._set_animated([self.rnn_line, self.guide_line, self.lstm_line, self.eig_dots, self.rnn_ring,
                             self.lstm_ring])
-
-    def _frame_text(self, ax: Any, title: str, xlabel: str) -> None:
-        """Title and x label as figure text, drawn once with the frame rather than with the axes (see below)."""
-        box = ax.get_position()
-        centre = (box.x0 + box.x1) / 2
-        self.fig.text(centre, box.y1 + 0.025, title, ha="center", va="baseline", fontsize=10)
-        self.fig.text(centre, box.y0 - 0.085, xlabel, ha="center", va="top", fontsize=10)
-
-    def _render_background(self) -> Any:
-        """Like the base class, but a new lag axis redraws only the lag panel over a cached frame (legends, the
-        complex plane, texts): the sequence-length slider costs a third of a full draw."""
-        canvas = self.fig.canvas
-        if self._frame is None:
-            self.ax_lag.set_visible(False)
-            canvas.draw()
-            self._frame = canvas.copy_from_bbox(self.fig.bbox)
-            self.ax_lag.set_visible(True)
-        canvas.restore_region(self._frame)
-        self.fig.draw_artist(self.ax_lag)  # its animated curves are skipped, as in a full draw
-        return canvas.copy_from_bbox(self.fig.bbox)
 
     # ------------------------------------------------------------------ maths
 

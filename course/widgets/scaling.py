@@ -388,21 +388,8 @@ class ScalingExplorer(BlittedFigureWidget):
         self._set_animated([self.curve, self.amdahl_line, self.marker, self.marker_text, self.bar_one,
                             self.bar_compute, self.bar_exposed, self.bar_hidden, self.bar_comm, self.step_line])
         self._set_overlays([legend_s, legend_t])
-        self._frame = None
+        self._set_changing([self.ax_t])  # a new time axis redraws only the right panel over the cached rest
         self._legend_pixels: list | None = None
-
-    def _render_background(self) -> Any:
-        """Like the base class, but a new time axis redraws only the right panel's axes over a cached
-        picture of everything else (the left panel's frame and all titles never change)."""
-        canvas = self.fig.canvas
-        if self._frame is None:
-            self.ax_t.set_visible(False)
-            canvas.draw()
-            self._frame = canvas.copy_from_bbox(self.fig.bbox)
-            self.ax_t.set_visible(True)
-        canvas.restore_region(self._frame)
-        self.fig.draw_artist(self.ax_t)  # animated children are skipped, as in a full draw
-        return canvas.copy_from_bbox(self.fig.bbox)
 
     def _render_overlays(self) -> list:
         """The legends never change and cover what lies under them: render them once, keep the pixels."""

@@ -565,23 +565,7 @@ class SmoothingExplorer(BlittedFigureWidget):
         self._set_animated([self.nodes, self.graph_title, self.now_line, self.now_acc, self.now_energy])
         # Three layers: the frame (axes, ticks, labels, legend: never changes), the curves and edges (change
         # with the propagator, alpha and graph), the animated artists (change with the depth).
-        self._layer = [self.edges, self.acc_line, self.chance_line, self.best_point, self.energy_line]
-        self._frame = None
-
-    def _render_background(self) -> Any:
-        """The cached frame plus the curves and edges, drawn without any text layout."""
-        canvas = self.fig.canvas
-        if self._frame is None:
-            for artist in self._layer:
-                artist.set_visible(False)
-            canvas.draw()
-            self._frame = canvas.copy_from_bbox(self.fig.bbox)
-            for artist in self._layer:
-                artist.set_visible(True)
-        canvas.restore_region(self._frame)
-        for artist in self._layer:
-            self.fig.draw_artist(artist)
-        return canvas.copy_from_bbox(self.fig.bbox)
+        self._set_changing([self.edges, self.acc_line, self.chance_line, self.best_point, self.energy_line])
 
     def _draw(self, d: dict[str, Any]) -> None:
         g, pos = d["graph"], d["positions"]

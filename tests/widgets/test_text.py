@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextPath
 
-from course.widgets._text import PathLabels, text_outline
+from course.widgets._text import PathLabels, power_of_ten, text_outline
 
 PROP = FontProperties(size=7)
 
@@ -95,3 +95,8 @@ def test_cache_is_bounded() -> None:
     for start in range(0, 50, 5):
         text.set([str(v) for v in range(start, start + 5)], np.zeros((5, 2)))
         assert len(text._paths) <= 10
+
+
+@pytest.mark.parametrize("value, label", [(1e8, "10⁸"), (1e-6, "10⁻⁶"), (1.0, "10⁰"), (1e12, "10¹²"), (0.0, ""), (-1.0, "")])
+def test_power_of_ten_labels(value: float, label: str) -> None:
+    assert power_of_ten(value) == label
