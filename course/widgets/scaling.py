@@ -382,20 +382,13 @@ class ScalingExplorer(BlittedFigureWidget):
         for bar in (self.bar_one, self.bar_compute, self.bar_exposed, self.bar_hidden, self.bar_comm):
             ax.add_patch(bar)
         (self.step_line,) = ax.plot([0.0, 0.0], [-0.45, 2.45], color="k", lw=1, ls="--")
-        # opaque, so its cached pixels do not depend on the grid lines under it (see _render_overlays)
+        # opaque, so the curves under it never show through its cached pixels (an overlay)
         legend_t = ax.legend(handles=[self.bar_one, self.bar_exposed, self.bar_hidden], loc="upper right",
                              fontsize=7.5, framealpha=1.0)
         self._set_animated([self.curve, self.amdahl_line, self.marker, self.marker_text, self.bar_one,
                             self.bar_compute, self.bar_exposed, self.bar_hidden, self.bar_comm, self.step_line])
         self._set_overlays([legend_s, legend_t])
         self._set_changing([self.ax_t])  # a new time axis redraws only the right panel over the cached rest
-        self._legend_pixels: list | None = None
-
-    def _render_overlays(self) -> list:
-        """The legends never change and cover what lies under them: render them once, keep the pixels."""
-        if self._legend_pixels is None:
-            self._legend_pixels = super()._render_overlays()
-        return self._legend_pixels
 
     # ------------------------------------------------------------------ maths
 
