@@ -327,7 +327,9 @@ def _plan(src: SourceNotebook, placed: list[dict], notes: list[str], test_notes:
             not_run += 1
             continue
         if p["role"] == "test":
-            job_cell = {"kind": "test", "code": src.tests[p["grade_id"]].code.code, "grade_id": p["grade_id"]}
+            test = src.tests[p["grade_id"]]
+            job_cell = {"kind": "test", "code": test.code.code, "grade_id": p["grade_id"],
+                        "exercise": test.solution_id, "callbacks": test.code.callbacks}
         else:
             job_cell = {"kind": "code", "code": p["source"], "grade_id": p["grade_id"]}
         cells.append(job_cell)

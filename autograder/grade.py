@@ -127,6 +127,26 @@ def preload_modules(sources: list[asm.SourceNotebook]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def rules_json(sources: list[asm.SourceNotebook]) -> str:
+    """The off-limits paths of every exercise of the assignment (``course.offlimits``), for the runners."""
+    from course.integrity import rule_for
+
+    rules = {}
+    for src in sources:
+        for gid in src.solutions:
+            rule = rule_for(gid)
+            rules[gid] = {"course": list(rule.course), "library": list(rule.library), "advice": rule.advice}
+    return json.dumps(rules, sort_keys=True)
+
+
+def offlimits(test: asm.TestCell) -> scoring.OffLimits:
+    """How a violation of ``test``'s exercise is worded (trusted: the course package's rule)."""
+    from course.integrity import rule_for
+
+    rule = rule_for(test.solution_id)
+    return scoring.OffLimits(test.code.label, rule.course + rule.library, rule.advice)
+
+
 def _files_of(folder: Path) -> list[tuple[str, bytes]]:
     """Non-notebook files of an assignment's source folder (data the notebooks read)."""
     files, _ = asm.submission_files(folder, set())
@@ -252,7 +272,7 @@ def _score_plan(src: asm.SourceNotebook, refs: dict[str, list[dict]], plan: asm.
         hidden = {s.site for s in test.code.sites if s.hidden}
         unanswered = test.solution_id in plan.unanswered
         rows[gid] = scoring.score_cell(gid, test.points, refs[gid], hidden, events.get(gid),
-                                       plan.test_notes.get(gid), unanswered)
+                                       plan.test_notes.get(gid), unanswered, offlimits(test))
     return rows
 
 
@@ -307,7 +327,7 @@ def grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSummar
         print(sb.NONE_WARNING.format(user=getpass.getuser()), file=sys.stderr, flush=True)
 
     limits = opts.limits()
-    spec = RunnerSpec(sandbox=kind, preload=preload_modules(sources))
+    spec = RunnerSpec(sandbox=kind, preload=preload_modules(sources), rules=rules_json(sources))
     try:
         pool = make_pool(spec, opts.workers, opts.scheduler)
     except RunnerError as exc:

@@ -38,6 +38,7 @@ class RunnerSpec:
 
     sandbox: str = "bwrap"
     preload: tuple[str, ...] = ()
+    rules: str = ""  # JSON: exercise -> off-limits paths (course.integrity), resolved by the runner at preload
     env: tuple[tuple[str, str], ...] = ()
     tmp_mb: int = 512
     home_mb: int = 1024
@@ -118,11 +119,16 @@ class Runner:
         )
         threading.Thread(target=self._read_stdout, args=(self.proc, self.events), daemon=True).start()
         threading.Thread(target=self._read_stderr, args=(self.proc,), daemon=True).start()
-        self._send({"op": "preload", "modules": list(self.spec.preload), "env": dict(self.spec.env)})
+        self._send({"op": "preload", "modules": list(self.spec.preload), "env": dict(self.spec.env),
+                    "rules": json.loads(self.spec.rules or "{}")})
         ready = self._next(time.monotonic() + START_TIMEOUT)
         if ready is None or ready.get("event") != "ready":
             self.close()
             raise RunnerError(f"the runner did not start: {self.describe_failure()}")
+        wrong = sb.foreign_packages(ready.get("packages") or {}, self.spec.sandbox)
+        if wrong:
+            self.close()
+            raise RunnerError(wrong)
         self.info = ready
 
     def alive(self) -> bool:

@@ -90,8 +90,12 @@ def _prctl(option: int, arg: int) -> int:
 # -------------------------------------------------------------------- preload
 
 
-def preload(modules: list[str], env: dict[str, str]) -> dict:
-    """Import what the assignment needs once, before any fork (no TensorFlow op runs here)."""
+def preload(modules: list[str], env: dict[str, str], rules: dict | None = None) -> dict:
+    """Import what the assignment needs once, before any fork (no TensorFlow op runs here).
+
+    ``rules`` (exercise -> off-limits paths, from the coordinator) are resolved
+    here too, while every name still points at what the libraries defined.
+    """
     os.environ.update(env)
     imported: list[str] = []
     failed: dict[str, str] = {}
@@ -112,12 +116,35 @@ def preload(modules: list[str], env: dict[str, str]) -> dict:
         except Exception:  # noqa: BLE001
             pass
         _make_shell()
+        _compile_rules(rules or {})
     finally:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
     _snapshot_library()
-    return {"imported": imported, "failed": failed}
+    packages = {}
+    for name in ("course", "autograder"):
+        module = sys.modules.get(name)
+        packages[name] = os.path.dirname(getattr(module, "__file__", "") or "") if module else ""
+    return {"imported": imported, "failed": failed, "packages": packages}
+
+
+_RULES: dict = {}
+_DEFAULT_RULE = None
+_TEST_FILES: set[str] = set()
+
+
+def _compile_rules(rules: dict) -> None:
+    """Resolve each exercise's off-limits paths (``course.integrity``) once, in the zygote."""
+    global _DEFAULT_RULE
+    from course import integrity
+
+    integrity.GRADER = True  # a Checker made by student code starts no watch of its own
+    _DEFAULT_RULE = integrity.compiled(integrity.DEFAULT_RULE)
+    for exercise, spec in rules.items():
+        rule = integrity.Rule(tuple(spec.get("course", ())), tuple(spec.get("library", ())),
+                              str(spec.get("advice", integrity.DEFAULT_RULE.advice)))
+        _RULES[exercise] = integrity.compiled(rule)
 
 
 _SHELL = None
@@ -504,9 +531,10 @@ def _run_code_cell(shell, code: str) -> dict:
     return {"status": "error", **_format_error(exc, shell, test=False)}
 
 
-def _run_test_cell(shell, code: str, name: str) -> dict:
+def _run_test_cell(shell, code: str, name: str, cell: dict | None = None) -> dict:
     changed = _restore_library()  # first: everything below uses library functions
     name = f"{name[:-1]} {os.urandom(8).hex()}>"
+    _TEST_FILES.add(name)
     recorder = _Recorder(name)
     ns = shell.user_ns
     saved_builtins = ns.get("__builtins__", _MISSING)
@@ -520,11 +548,18 @@ def _run_test_cell(shell, code: str, name: str) -> dict:
     ns["__ag_done__"] = recorder.done
     ns["__ag_checker__"] = lambda *a, **k: _CheckerStandIn(recorder, a[0] if a else None)
     outcome: dict = {"status": "ok"}
+    watch = _watch(cell or {}, ns)
     try:
-        exec(compile(code, name, "exec"), ns)  # noqa: S102 - the instructor's rewritten test cell
+        compiled = compile(code, name, "exec")
+        watch.start(stop_frame=_getframe())
+        exec(compiled, ns)  # noqa: S102 - the instructor's rewritten test cell
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
         outcome = {"status": "error", **_format_error(exc, shell, test=True)}
     finally:
+        watch.stop()
+        found = watch.first()
+        if found is not None:
+            outcome["integrity"] = found.as_dict()
         for key in ("__ag_check__", "__ag_done__", "__ag_checker__"):
             ns.pop(key, None)
         if saved_builtins is _MISSING:
@@ -534,6 +569,15 @@ def _run_test_cell(shell, code: str, name: str) -> dict:
         _reapply(changed)
     outcome["records"] = recorder.records
     return outcome
+
+
+def _watch(cell: dict, namespace: dict):
+    """The off-limits watch for one test cell (``course.integrity``), from the rules resolved at preload."""
+    from course import integrity
+
+    rule = _RULES.get(cell.get("exercise")) or _DEFAULT_RULE or integrity.compiled(integrity.DEFAULT_RULE)
+    callbacks = [c for c in cell.get("callbacks", ()) if isinstance(c, str)]
+    return integrity.Watch(rule, _TEST_FILES, callbacks, namespace, integrity.loaded_names(cell.get("code", "")))
 
 
 def _close_stray_fds(keep: set[int]) -> None:
@@ -611,7 +655,7 @@ def child_main(job: dict, start: int, replay: list[int], wfd: int, uid: int | No
             t0 = time.monotonic()
             sys.stdout, sys.stderr = _Writer("stdout"), _Writer("stderr")
             if cell["kind"] == "test":
-                outcome = _run_test_cell(shell, cell["code"], f"<test cell {cell.get('grade_id')}>")
+                outcome = _run_test_cell(shell, cell["code"], f"<test cell {cell.get('grade_id')}>", cell)
             else:
                 outcome = _run_code_cell(shell, cell["code"])
             sys.stdout, sys.stderr = _Writer("stdout"), _Writer("stderr")
@@ -788,7 +832,8 @@ class Zygote:
                 return
             op = message.get("op")
             if op == "preload":
-                info = preload(list(message.get("modules", [])), dict(message.get("env", {})))
+                info = preload(list(message.get("modules", [])), dict(message.get("env", {})),
+                               dict(message.get("rules", {})))
                 self.channel.send({"event": "ready", "protocol": PROTOCOL_VERSION, "uid": self.uid,
                                    "python": sys.version.split()[0], **info})
             elif op == "run":
@@ -1005,12 +1050,13 @@ class _Watch:
         if t == "end":
             if self.current != k:
                 return "bad"
-            payload = {key: msg[key] for key in ("status", "ename", "evalue", "traceback", "outputs", "records", "seconds")
-                       if key in msg}
+            payload = {key: msg[key] for key in ("status", "ename", "evalue", "traceback", "outputs", "records", "seconds",
+                                                 "integrity") if key in msg}
             if payload.get("status") not in ("ok", "error"):
                 return "bad"
             if self.cells[k]["kind"] != "test":
                 payload.pop("records", None)
+                payload.pop("integrity", None)
             self.zygote._emit(self.job_id, self.cells, k, payload)
             self.reported.add(k)
             self.current = None

@@ -6,8 +6,9 @@
 - new IPC, PID, network (only ``lo``), UTS and cgroup namespaces, a new
   session, an empty environment, and death with its parent;
 - a root file system that holds only read-only binds of ``/usr``, ``/etc``,
-  the Python installation, the virtual environment and the ``course`` and
-  ``autograder`` packages, a fresh ``/proc`` and ``/dev``, and size-capped
+  the Python installation, the virtual environment and, on ``PYTHONPATH``, the
+  ``course`` and ``autograder`` packages this process runs (so a venv whose
+  editable install points elsewhere cannot swap the grader), a fresh ``/proc`` and ``/dev``, and size-capped
   private tmpfs mounts for ``/tmp``, ``/dev/shm`` and ``/home/student`` (where
   each notebook gets its folder).  The course folder (``source/``, hidden
   tests, ``submitted/``, the gradebook) is simply not there;
@@ -139,19 +140,61 @@ def _usr_links() -> list[str]:
     return args
 
 
-def _package_dirs() -> list[Path]:
-    dirs = []
-    for name in ("course", "autograder"):
+#: Where the sandbox sees the ``course`` and ``autograder`` packages the coordinator imported (on PYTHONPATH).
+PACKAGES = "/opt/autograder/packages"
+PACKAGE_NAMES = ("course", "autograder")
+
+
+def package_dirs() -> dict[str, Path]:
+    """The folders of the ``course`` and ``autograder`` packages this process runs (imported ones first).
+
+    The runner must import exactly these: a venv whose editable install points at
+    another checkout would otherwise hand the sandbox a different grader.
+    """
+    dirs: dict[str, Path] = {}
+    for name in PACKAGE_NAMES:
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "__file__", None):
+            dirs[name] = Path(module.__file__).resolve().parent
+            continue
         spec = importlib.util.find_spec(name)
         if spec and spec.submodule_search_locations:
-            dirs.extend(Path(p).resolve() for p in spec.submodule_search_locations)
+            dirs[name] = Path(list(spec.submodule_search_locations)[0]).resolve()
     return dirs
 
 
+def link_packages(folder: str) -> str:
+    """``folder``/.packages holding links to :func:`package_dirs` (the PYTHONPATH of an unsandboxed runner)."""
+    target = os.path.join(folder, ".packages")
+    os.makedirs(target, exist_ok=True)
+    for name, path in package_dirs().items():
+        os.symlink(path, os.path.join(target, name))
+    return target
+
+
+def foreign_packages(reported: dict, kind: str = "bwrap", linked: str | None = None) -> str:
+    """Why the runner's ``course``/``autograder`` are not the coordinator's ("" when they are)."""
+    problems = []
+    for name, path in package_dirs().items():
+        got = str(reported.get(name) or "")
+        if kind == "bwrap":
+            want = os.path.join(PACKAGES, name)
+            same = got == want
+        else:
+            same = bool(got) and os.path.realpath(got) == str(path)
+        if not same:
+            problems.append(f"{name} from {got or 'nowhere'} instead of {path}")
+    if not problems:
+        return ""
+    return ("the sandboxed runner imported " + "; ".join(problems) + ". The grader must run the code it was started "
+            "with: run it with the Python of the environment this course is installed in "
+            "(pip install -e . in the course folder), from the course folder.")
+
+
 def read_only_paths() -> list[Path]:
-    """What the sandbox sees of the host besides /usr and /etc: Python, the venv, the packages."""
+    """What the sandbox sees of the host besides /usr and /etc: Python and the venv (packages: :data:`PACKAGES`)."""
     candidates = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(sys.prefix),
-                  Path(os.path.realpath(sys.executable)).parent.parent, *_package_dirs()]
+                  Path(os.path.realpath(sys.executable)).parent.parent]
     chosen: list[Path] = []
     for path in candidates:
         if not path.exists() or str(path).startswith(("/usr/", "/etc/")) or str(path) in ("/usr", "/etc"):
@@ -187,7 +230,14 @@ def bwrap_command(uid: int, sandbox: Sandbox, python: str | None = None) -> list
                 made.add(str(parent))
         args += ["--ro-bind", str(path), str(path)]
         made.add(str(path))
-    for key, value in runner_env(sandbox.env).items():
+    for parent in reversed(Path(PACKAGES).parents):
+        if str(parent) not in made:
+            args += ["--perms", "0755", "--dir", str(parent)]
+            made.add(str(parent))
+    args += ["--perms", "0755", "--dir", PACKAGES]
+    for name, path in package_dirs().items():
+        args += ["--ro-bind", str(path), os.path.join(PACKAGES, name)]
+    for key, value in runner_env({**sandbox.env, "PYTHONPATH": PACKAGES}).items():
         args += ["--setenv", key, value]
     args += ["--chdir", WORKROOT, "--cap-drop", "ALL"]
     for cap in CAPS:
@@ -206,6 +256,7 @@ def none_env(sandbox: Sandbox, workroot: str) -> dict[str, str]:
     env["PATH"] = f"{Path(sys.prefix) / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}"
     env["HOME"] = workroot
     env["IPYTHONDIR"] = os.path.join(workroot, ".ipython-zygote")
+    env["PYTHONPATH"] = link_packages(workroot)
     return env
 
 

@@ -12,11 +12,12 @@ Defined for the trusted autograder (issue 6).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from course.checks import compare
 
-STATUSES = ("passed", "failed", "error", "timeout", "killed", "missing", "invalid")
+STATUSES = ("passed", "failed", "off-limits", "error", "timeout", "killed", "missing", "invalid")
 
 
 @dataclass
@@ -44,7 +45,7 @@ def _label(i: int, ref: dict) -> str:
 
 
 def score_cell(grade_id: str, points: float, reference: list[dict], hidden_sites: set[int], event: dict | None,
-               notes: list[str] | None = None, unanswered: bool = False) -> CellScore:
+               notes: list[str] | None = None, unanswered: bool = False, offlimits: OffLimits | None = None) -> CellScore:
     """Score one test cell from the runner's event for it (``None``: it never ran)."""
     notes = list(notes or [])
 
@@ -54,6 +55,9 @@ def score_cell(grade_id: str, points: float, reference: list[dict], hidden_sites
 
     if event is None:
         return row("killed", "the cell was never run")
+    reached = (offlimits or OffLimits()).message(event.get("integrity"))
+    if reached:
+        return row("off-limits", reached, {"index": None, "problem": reached})
     status = event.get("status")
     if status in ("timeout", "killed", "not-run"):
         return row("timeout" if status == "timeout" else "killed", str(event.get("message", ""))[:500])
@@ -108,6 +112,43 @@ def score_cell(grade_id: str, points: float, reference: list[dict], hidden_sites
                None, passed)
 
 
+@dataclass(frozen=True)
+class OffLimits:
+    """What a test cell's exercise rules out (trusted: from the course package), to word a violation."""
+
+    label: str = ""
+    names: tuple[str, ...] = ()
+    advice: str = "write it with your own code"
+
+    def message(self, reported) -> str:
+        """The student's message for a violation the runner reported ("" when it reported none).
+
+        The report comes from the student's process: only its kind and names are
+        used, each checked against what this exercise declares.
+        """
+        if not isinstance(reported, dict):
+            return ""
+        from course.integrity import TAMPER_BUILTINS, TAMPER_FUNCTIONS, Violation
+
+        kind = reported.get("kind") if reported.get("kind") in ("course", "library", "test", "tamper") else "tamper"
+        called = reported.get("called") if isinstance(reported.get("called"), str) else ""
+        by = reported.get("by") if isinstance(reported.get("by"), str) else ""
+        declared = called in self.names or any(called.startswith(n + ".") and _IDENTIFIER.fullmatch(called[len(n) + 1:])
+                                               for n in self.names)
+        if kind in ("course", "library") and not declared:
+            kind, called = "tamper", "reaches a function this exercise rules out"
+        elif kind == "test" and not _IDENTIFIER.fullmatch(called):
+            called = "a function"
+        elif kind == "tamper" and called not in {what for _, what in TAMPER_BUILTINS + TAMPER_FUNCTIONS}:
+            called = "switches off the checks"
+        if not _IDENTIFIER.fullmatch(by.replace(".", "_")) and by not in ("",):
+            by = ""
+        return Violation(kind, called, by[:60]).message(self.label or "This exercise", self.advice)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,59}")
+
+
 def validate_reference(grade_id: str, grading: dict | None, validating: dict | None) -> list[str]:
     """Problems with the instructor's solution run (empty when the reference can be trusted)."""
     problems: list[str] = []
@@ -119,6 +160,10 @@ def validate_reference(grade_id: str, grading: dict | None, validating: dict | N
             problems.append(f"test cell '{grade_id}' failed on the solution ({name} run): {detail}")
     if problems:
         return problems
+    for name, event in (("grading", grading), ("validating", validating)):
+        if event.get("integrity"):
+            problems.append(f"test cell '{grade_id}': the solution itself reaches something off-limits ({name} run): "
+                            f"{event['integrity']}; fix course/offlimits.py or the solution")
     a, b = grading.get("records") or [], validating.get("records") or []
     if not a:
         problems.append(f"test cell '{grade_id}' makes no checks: nothing to grade it by")

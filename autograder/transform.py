@@ -26,6 +26,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from course.integrity import callbacks_in
+
 CHECK_KINDS = ("close", "equal", "shape", "true")
 PARAM_NAMES = ("rtol", "atol")
 RECORD_FN = "__ag_check__"
@@ -58,6 +60,8 @@ class TestCode:
     validating: str
     sites: list[Site] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    label: str = ""  # "Exercise 2", from the cell's Checker("Exercise 2: ...")
+    callbacks: list[str] = field(default_factory=list)  # functions the cell hands to the student's code
 
 
 def hidden_lines(source: str) -> set[int]:
@@ -245,7 +249,18 @@ def rewrite(source: str) -> TestCode:
 
     validating_rw = _Rewriter(checkers, hidden, keep_expected=True)
     check_tree = ast.fix_missing_locations(validating_rw.visit(check_tree))
-    return TestCode(ast.unparse(tree), ast.unparse(check_tree), grading.sites, removed)
+    return TestCode(ast.unparse(tree), ast.unparse(check_tree), grading.sites, removed, checker_label(source),
+                    sorted(callbacks_in(source)))
+
+
+def checker_label(source: str) -> str:
+    """The exercise label of a test cell: ``Exercise 2`` from ``Checker("Exercise 2: convolution")``."""
+    for node in ast.walk(ast.parse(source)):
+        if _is_checker_call(node) and node.args and isinstance(node.args[0], ast.Constant):
+            name = node.args[0].value
+            if isinstance(name, str):
+                return name.split(":")[0].strip() or name
+    return ""
 
 
 def _drop_dead_statements(tree: ast.Module, original_loads: Counter, dropped: Counter) -> list[str]:

@@ -30,10 +30,15 @@ import json
 import math
 import numbers
 import os
+import sys
+import types
+import warnings
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
+
+from course import integrity
 
 __all__ = [
     "Checker",
@@ -169,7 +174,12 @@ def compare(kind: str, value: Any, expected: Any, params: dict | None = None) ->
     grader can call it in its own process on what a sandbox sent back.
     ``kind`` is one of ``close``, ``equal``, ``shape``, ``true``.
     """
-    params = params or {}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NaN/inf in a student's value is reported, not warned about
+        return _compare(kind, value, expected, params or {})
+
+
+def _compare(kind: str, value: Any, expected: Any, params: dict) -> Outcome:
     if kind == "close":
         return _compare_close(value, expected, float(params.get("rtol", 1e-6)), float(params.get("atol", 1e-9)))
     if kind in ("equal", "shape"):
@@ -268,9 +278,12 @@ def _show(data: Any, limit: int = 120) -> str:
 class Checker:
     """One exercise's checks in a test cell; prints a named pass line at ``done()``."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, exercise: str | None = None) -> None:
         self.name = name
+        self.exercise = exercise
         self.count = 0
+        self.label = name.split(":")[0].strip() or name
+        self._watch = _watch_test_cell(self, sys._getframe(1))
 
     def close(self, value: Any, expected: Any, *, what: str, hint: str = "", rtol: float = 1e-6, atol: float = 1e-9) -> None:
         """Numbers or arrays equal to within ``rtol``/``atol`` (shapes must match)."""
@@ -293,13 +306,24 @@ class Checker:
         self._check("true", condition is True or (type(condition) is np.bool_ and bool(condition)), True, what, hint, {})
 
     def done(self) -> None:
-        """Print the named pass line."""
+        """Print the named pass line (after a last look for off-limits calls)."""
+        self._refuse_shortcuts()
+        if self._watch is not None:
+            self._watch.stop()
         n = self.count
         print(f"✔ {self.name}: {'the check' if n == 1 else f'all {n} checks'} passed.")
+
+    def _refuse_shortcuts(self) -> None:
+        """Fail with a plain message when the answer reached something off-limits."""
+        found = self._watch.first() if self._watch is not None else None
+        if found is not None:
+            self._watch.stop()
+            raise CheckFailed(found.message(self.label, integrity.rule_for(self.exercise).advice))
 
     # ---------------------------------------------------------------- internal
 
     def _check(self, kind: str, value: Any, expected: Any, what: str, hint: str, params: dict) -> None:
+        self._refuse_shortcuts()
         self.count += 1
         enc_expected = encode(expected)
         try:
@@ -336,3 +360,99 @@ def _record(checker: str, index: int, kind: str, what: str, value: Any, expected
     )
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(line + "\n")
+
+
+# ------------------------------------------------------- the test cell's watch
+
+
+#: Code files of the test cells that made a Checker in this process (their functions are off-limits),
+#: each with the label of its exercise.
+_TEST_CELLS: dict[str, str] = {}
+_ACTIVE: list[integrity.Watch] = []
+
+
+def _watch_test_cell(checker: Checker, frame: types.FrameType) -> integrity.Watch | None:
+    """Start watching the test cell that made ``checker`` for off-limits calls (see :mod:`course.integrity`).
+
+    The watch ends with the cell (IPython runs each statement in a frame of its
+    own, so the cell's end is IPython's ``post_run_cell``), at ``done()``, at a
+    failed check, or, outside IPython, when the function that made the Checker
+    returns.  Under the trusted grader the runner keeps its own watch, and a
+    Checker made there starts none.
+    """
+    _stop_watches()
+    if integrity.GRADER:
+        return None
+    _TEST_CELLS[frame.f_code.co_filename] = checker.label
+    in_ipython = _show_checks_plainly()
+    try:
+        rule = integrity.compiled(integrity.rule_for(checker.exercise))
+    except Exception:  # noqa: BLE001 - never let the watch break a check
+        return None
+    source = _cell_source(frame)
+    watch = integrity.Watch(rule, _TEST_CELLS, integrity.callbacks_in(source), frame.f_globals,
+                            integrity.loaded_names(source))
+    watch.start(top_frame=None if in_ipython else frame)
+    _ACTIVE.append(watch)
+    return watch
+
+
+def _stop_watches(*_: Any) -> None:
+    while _ACTIVE:
+        _ACTIVE.pop().stop()
+
+
+def _cell_source(frame: types.FrameType) -> str:
+    import linecache
+
+    return "".join(linecache.getlines(frame.f_code.co_filename, frame.f_globals))
+
+
+# ----------------------------------------------------- how failures are shown
+
+
+def _show_checks_plainly() -> bool:
+    """In IPython: show a failed check as its ✘ message alone, an untouched stub as "not answered yet",
+    and end the test cell's watch with the cell.  False outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    if getattr(shell, "_course_checks_plainly", False):
+        return True
+    shell.events.register("post_run_cell", _stop_watches)
+    if not tuple(getattr(shell, "custom_exceptions", ()) or ()):  # someone else's handler: leave it alone
+        shell.set_custom_exc((CheckFailed, NotImplementedError), _plain_traceback)
+    shell._course_checks_plainly = True
+    return True
+
+
+def _plain_traceback(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
+    if issubclass(etype, CheckFailed):
+        stb = [str(value)]
+    else:
+        label = _unanswered(tb)
+        if label is not None:
+            stb = [f"✘ {label} not answered yet: replace `raise NotImplementedError()` with your code."]
+        else:
+            stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def _unanswered(tb: Any) -> str | None:
+    """The exercise label when ``tb`` runs from a test cell into a stub that raised NotImplementedError."""
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    labels = [_TEST_CELLS[f.f_code.co_filename] for f in frames if f.f_code.co_filename in _TEST_CELLS]
+    if not labels:
+        return None
+    raiser = frames[-1].f_code
+    if raiser.co_filename in _TEST_CELLS or integrity.is_library_code(raiser):
+        return None
+    return labels[0]

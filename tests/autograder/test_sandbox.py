@@ -47,7 +47,7 @@ def test_student_code_runs_unprivileged_in_its_own_namespaces(runner) -> None:
         "print(status['CapEff'].strip(), status['CapBnd'].strip(), status['NoNewPrivs'].strip())\n"
         "print(sorted(os.listdir('/sys/class/net')) if os.path.exists('/sys/class/net') else ['lo'])\n"
         "print(socket.gethostname(), os.getcwd() == os.environ['HOME'])\n"
-        f"print(os.path.exists('{ROOT}/source'), os.path.exists('{ROOT}/course/checks.py'))\n"
+        f"print(os.path.exists('{ROOT}/source'), os.path.exists('{sandbox.PACKAGES}/course/checks.py'))\n"
         "try:\n    os.kill(os.getppid(), 9)\nexcept PermissionError:\n    print('the zygote cannot be signalled')\n",
     ))
     lines = stdout(result["cells"][0]).splitlines()
@@ -63,7 +63,7 @@ def test_student_code_runs_unprivileged_in_its_own_namespaces(runner) -> None:
 def test_the_course_package_and_system_are_read_only(runner) -> None:
     result = runner.run(job(
         "import errno\n"
-        f"for path in ['{ROOT}/course/evil.py', '/usr/bin/evil', '/etc/passwd']:\n"
+        f"for path in ['{sandbox.PACKAGES}/course/evil.py', '/usr/bin/evil', '/etc/passwd']:\n"
         "    try:\n"
         "        open(path, 'a')\n"
         "        print('WROTE')\n"
@@ -177,9 +177,12 @@ def test_sandbox_none_runs_the_same_runner_as_this_user(tmp_path) -> None:
 
 def test_bwrap_command_binds_only_what_the_runner_needs() -> None:
     cmd = sandbox.bwrap_command(61000, sandbox.Sandbox("bwrap"))
-    binds = [cmd[i + 2] for i, a in enumerate(cmd) if a == "--ro-bind"]
-    assert str(ROOT) not in binds, "never the course root"
-    assert str(ROOT / "course") in binds and str(ROOT / "autograder") in binds
+    pairs = [(cmd[i + 1], cmd[i + 2]) for i, a in enumerate(cmd) if a == "--ro-bind"]
+    assert str(ROOT) not in {src for src, _ in pairs}, "never the course root"
+    assert (str(ROOT / "course"), f"{sandbox.PACKAGES}/course") in pairs
+    assert (str(ROOT / "autograder"), f"{sandbox.PACKAGES}/autograder") in pairs
+    env = {cmd[i + 1]: cmd[i + 2] for i, a in enumerate(cmd) if a == "--setenv"}
+    assert env["PYTHONPATH"] == sandbox.PACKAGES, "the runner imports the packages this process runs"
     assert "--unshare-net" in cmd and "--clearenv" in cmd and "--die-with-parent" in cmd
     caps = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--cap-add"]
     assert caps == ["CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_KILL", "CAP_SYS_PTRACE"]
@@ -234,3 +237,44 @@ def test_a_runner_that_dies_is_replaced(runner) -> None:
     assert result["runner_error"].startswith("the grader's runner stopped (exit status -9")
     result = runner.run(job("print('fresh runner')"))
     assert stdout(result["cells"][0]) == "fresh runner\n"
+
+
+@pytest.mark.parametrize("kind", ["bwrap", "none"])
+def test_the_runner_imports_the_packages_the_coordinator_runs(tmp_path, kind: str) -> None:
+    """A grader started from another checkout (the venv's editable install points here) grades with its own code."""
+    import shutil
+    import subprocess
+    import sys
+
+    for name in ("course", "autograder"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "course" / "_which_checkout.py").write_text('NAME = "the other checkout"\n')
+    script = (
+        "import json, sys\n"
+        "from autograder.pool import Runner, RunnerSpec\n"
+        f"r = Runner(RunnerSpec(sandbox={kind!r}, preload=('numpy', 'course.checks')))\n"
+        "r.start()\n"
+        "try:\n"
+        "    res = r.run({'id': 'j', 'cells': [{'kind': 'code', 'grade_id': None, 'code': "
+        "'import course._which_checkout as w, autograder\\nprint(w.NAME)'}], 'files': [], "
+        "'limits': {'cell_timeout': 30, 'notebook_timeout': 60}})\n"
+        "finally:\n"
+        "    r.release()\n"
+        "print(json.dumps({'packages': r.info['packages'], 'cell': res['cells'][0]}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr[-2000:]
+    import json
+
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["cell"]["status"] == "ok", result["cell"]
+    assert stdout(result["cell"]) == "the other checkout\n"
+    if kind == "bwrap":
+        assert result["packages"] == {"course": f"{sandbox.PACKAGES}/course", "autograder": f"{sandbox.PACKAGES}/autograder"}
+
+
+def test_a_runner_with_other_packages_is_refused_with_what_to_do() -> None:
+    problem = sandbox.foreign_packages({"course": "/elsewhere/course", "autograder": f"{sandbox.PACKAGES}/autograder"})
+    assert problem.startswith(f"the sandboxed runner imported course from /elsewhere/course instead of {ROOT / 'course'}")
+    assert "pip install -e ." in problem
+    assert sandbox.foreign_packages({n: f"{sandbox.PACKAGES}/{n}" for n in ("course", "autograder")}) == ""

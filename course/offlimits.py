@@ -1,0 +1,199 @@
+"""What each exercise's answer may not call: the course's own implementations and whole-job library calls.
+
+Keyed by the grade id of the exercise's solution cell.  ``course`` lists the
+course package's own implementations of the exercise (its widgets and demos need
+them); ``library`` lists the library calls the exercise's text rules out;
+``advice`` tells a student caught calling one what to do instead.  Every
+function the exercise's test cells define is off-limits as well, without being
+listed (see :mod:`course.integrity`).
+
+NumPy, ``math`` and what an exercise's text allows are never listed: an honest
+answer must never trip the rule.  A path that does not resolve here (a library
+that is not installed) is skipped.  ``tests/test_offlimits.py`` checks that the
+paths resolve, that each exercise's text names its library calls, and that the
+instructor's solutions call none of them.
+
+Defined in 00_big_data_in_science (every lecture's exercises use it).
+"""
+
+from __future__ import annotations
+
+from course.integrity import Rule
+
+_TF_CONV = ("tensorflow.nn.conv2d", "tensorflow.nn.convolution", "tensorflow.nn.depthwise_conv2d",
+            "tensorflow.python.ops.gen_nn_ops", "keras.ops.conv", "keras.ops.depthwise_conv", "keras.layers.Conv2D")
+_SOFTMAX = ("scipy.special.softmax", "scipy.special.log_softmax", "scipy.special.logsumexp", "tensorflow.nn.softmax",
+            "tensorflow.nn.log_softmax", "keras.activations.softmax", "keras.ops.softmax", "keras.ops.log_softmax",
+            "keras.layers.Softmax", "sklearn.utils.extmath.softmax")
+_AUTODIFF = ("tensorflow.GradientTape", "tensorflow.gradients", "tensorflow.autodiff.ForwardAccumulator",
+             "tensorflow.test.compute_gradient", "scipy.optimize.approx_fprime", "scipy.optimize.check_grad")
+
+RULES: dict[str, Rule] = {
+    # ------------------------------------------------------------- 00_big_data_in_science
+    "data_volume": Rule(
+        course=("course.bigdata.Survey.days_of_stream", "course.bigdata.format_bytes"),
+        advice="write the table of the seven SI factors and the arithmetic yourself"),
+    "streaming_stats": Rule(
+        course=("course.bigdata.welford", "course.bigdata.RunningStats", "course.bigdata.naive_moments",
+                "course.widgets.streaming.chunk_summaries", "course.widgets.streaming.merge_running",
+                "course.widgets.streaming.chan_running", "course.widgets.streaming.naive_running",
+                "course.widgets.streaming.exact_moments", "course.widgets.streaming.exact_variances",
+                "course.widgets.streaming.variance_errors"),
+        library=("sklearn.preprocessing.StandardScaler", "statistics.pvariance", "statistics.pstdev",
+                 "statistics.fmean", "statistics.mean", "statistics.variance"),
+        advice="merge each chunk's (n, mean, M2) into the running summary yourself, with the formula of Chan et al."),
+    "word_count": Rule(
+        course=("course.bigdata.map_reduce", "course.bigdata.shuffle", "course.bigdata.MapReduceRun"),
+        library=("collections.Counter", "pandas.Series.value_counts", "pandas.DataFrame.value_counts",
+                 "pandas.DataFrame.groupby", "pandas.Series.groupby"),
+        advice="add up the counts in a plain dict with a for loop"),
+    # ---------------------------------------------------------------- 01_ml_fundamentals
+    "perceptron": Rule(
+        course=("course.fundamentals.perceptron_run", "course.fundamentals.PerceptronRun"),
+        library=("sklearn.linear_model",),
+        advice="write the epoch loop and the mistake-driven update yourself"),
+    "confusion_metrics": Rule(
+        course=("course.widgets.threshold.confusion_at", "course.widgets.threshold.rates_at",
+                "course.widgets.threshold.ThresholdExplorer", "course.widgets.threshold.make_threshold_explorer"),
+        library=("sklearn.metrics", "tensorflow.math.confusion_matrix", "keras.src.metrics", "pandas.crosstab"),
+        advice="count the four cases with NumPy comparisons (== positive, &, ~, np.sum)"),
+    "roc": Rule(
+        course=("course.widgets.threshold.roc_curve_points", "course.widgets.threshold.auc_trapezoid",
+                "course.widgets.threshold.ThresholdExplorer", "course.widgets.threshold.make_threshold_explorer"),
+        library=("sklearn.metrics", "scipy.integrate.trapezoid", "keras.src.metrics"),
+        advice="sort the scores once, count tp and fp with np.cumsum, and add up the trapezoids yourself"),
+    # ---------------------------------------------------------------- 02_neural_networks
+    "activations": Rule(
+        course=("course.widgets.activations", "course.training.sigmoid", "course.generalization._sigmoid",
+                "course.generalization.signal_propagation", "course.widgets.memory.activation_slope"),
+        library=("scipy.special.expit", "scipy.special.log_expit", "scipy.special.softplus",
+                 "keras.activations.sigmoid", "keras.activations.softplus", "keras.activations.leaky_relu",
+                 "keras.activations.elu", "keras.ops.sigmoid", "keras.ops.softplus", "keras.ops.leaky_relu",
+                 "keras.ops.elu", "tensorflow.nn.sigmoid", "tensorflow.nn.softplus", "tensorflow.nn.leaky_relu",
+                 "tensorflow.nn.elu", "tensorflow.GradientTape"),
+        advice="write each formula with np.exp, np.log1p and np.where, keeping the argument of np.exp at or below 0"),
+    "xor_relu": Rule(
+        course=("course.nn.relu_interpolation",),
+        advice="tabulate the two hidden units at the four corners and choose the weights yourself"),
+    "mlp_forward": Rule(
+        course=("course.widgets.playground.forward", "course.widgets.playground.predict_proba",
+                "course.nn.build_mlp"),
+        library=("keras.layers.Dense", "keras.Sequential", "sklearn.neural_network"),
+        advice="loop over the (W, b) pairs and compute A @ W + b yourself"),
+    # ---------------------------------------------------------------------- 03_training
+    "losses": Rule(
+        course=("course.generalization.mse",),
+        library=("sklearn.metrics", "keras.src.losses", "keras.src.metrics", "keras.ops.categorical_crossentropy",
+                 "tensorflow.nn.softmax_cross_entropy_with_logits"),
+        advice="write both formulas with NumPy: square, mean and root; clip, log, sum and mean"),
+    "gradient_descent": Rule(
+        course=("course.training.optimize", "course.training.keras_path", "course.training.sgd",
+                "course.widgets.descent.descend"),
+        library=("keras.src.optimizers",),
+        advice="write the loop w = w - lr * grad(w) yourself and keep every iterate"),
+    "two_layer_backprop": Rule(
+        course=("course.training.numerical_gradient", "course.training.two_layer_loss",
+                "course.widgets.playground.loss_and_grads"),
+        library=_AUTODIFF,
+        advice="apply the chain rule layer by layer with matrix products"),
+    # ---------------------------------------------------------------- 04_generalization
+    "stratified_split": Rule(
+        library=("sklearn.model_selection",),
+        advice="shuffle each class's indices with the seeded generator and cut them yourself"),
+    "l2_loss": Rule(
+        course=("course.generalization.gd_path",),
+        library=_AUTODIFF,
+        advice="derive the gradient by hand: (2/n) X.T @ r + 2 lam w, with no penalty on the bias"),
+    "early_stopping": Rule(
+        library=("keras.callbacks.EarlyStopping",),
+        advice="keep best, best_epoch and the wait counter in a plain loop"),
+    # -------------------------------------------------------- 05_convolutional_networks
+    "conv_output_size": Rule(
+        course=("course.widgets.convolution",),
+        library=_TF_CONV + ("keras.src.ops.operation_utils.compute_conv_output_shape",),
+        advice="use the formula o = (n - k + 2p) // s + 1, and ceil(n / s) for 'same'"),
+    "conv2d": Rule(
+        course=("course.widgets.convolution", "course.cnn.plot_filter_bank", "course.cnn.plot_shift_equivariance"),
+        library=_TF_CONV + ("scipy.signal", "scipy.ndimage.correlate", "scipy.ndimage.convolve"),
+        advice="pad with np.pad and write the loop over the output pixels yourself"),
+    "max_pool2d": Rule(
+        course=("course.widgets.convolution",),
+        library=("tensorflow.nn.max_pool2d", "tensorflow.nn.max_pool", "tensorflow.nn.pool",
+                 "tensorflow.python.ops.gen_nn_ops", "keras.ops.max_pool", "keras.layers.MaxPooling2D",
+                 "scipy.ndimage.maximum_filter", "skimage.measure.block_reduce"),
+        advice="loop over the windows and take the maximum of each yourself"),
+    "build_cnn": Rule(
+        course=("course.cnn.build_lecture_cnn", "course.cnn.train_digits_cnn"),
+        advice="stack the Conv2D, pooling and Dense layers yourself"),
+    # --------------------------------------------------------------- 06_sequence_models
+    "sliding_windows": Rule(
+        library=("keras.utils.timeseries_dataset_from_array", "tensorflow.signal.frame",
+                 "keras.ops.extract_sequences"),
+        advice="slice series[i * stride : i * stride + window] for each window yourself"),
+    "rnn_forward": Rule(
+        course=("course.widgets.memory.rnn_forward", "course.widgets.memory.rnn_gradient_by_lag"),
+        library=("keras.layers.SimpleRNN", "keras.layers.SimpleRNNCell", "keras.layers.RNN"),
+        advice="compute tanh(x_t @ kernel + h @ recurrent_kernel + bias) in a loop over time yourself"),
+    "lstm_step": Rule(
+        library=("keras.layers.LSTMCell", "keras.layers.LSTM", "keras.layers.RNN"),
+        advice="split z into the i, f, c, o blocks and write the gate formulas with NumPy"),
+    # ------------------------------------------------------- 07_attention_transformers
+    "softmax": Rule(
+        course=("course.transformers.stable_softmax",),
+        library=_SOFTMAX,
+        advice="subtract the maximum along the axis, then divide np.exp by its sum yourself"),
+    "scaled_dot_product_attention": Rule(
+        course=("course.transformers.stable_softmax", "course.transformers.transformer_block"),
+        library=_SOFTMAX + ("keras.layers.MultiHeadAttention", "keras.layers.Attention",
+                            "keras.ops.dot_product_attention"),
+        advice="mask the scores with np.where and write the max-subtracted softmax again inside the function"),
+    "positional_encoding": Rule(
+        course=("course.transformers.sinusoidal_encoding", "course.transformers.plot_positional_encoding"),
+        library=("keras_hub.layers.SinePositionEncoding",),
+        advice="build the table of angles with np.arange and fill the even and odd columns with np.sin and np.cos"),
+    "image_to_patches": Rule(
+        course=("course.transformers.patchify", "course.transformers.plot_patches"),
+        library=("tensorflow.image.extract_patches", "keras.ops.image.extract_patches",
+                 "sklearn.feature_extraction.image.extract_patches_2d"),
+        advice="cut the grid with reshape and transpose (or a loop over the patches) yourself"),
+    # -------------------------------------------------------- 08_graph_neural_networks
+    "message_passing": Rule(
+        library=("sklearn.preprocessing.normalize",),
+        advice="use A @ H, and divide by the number of neighbours where it is not 0"),
+    "normalized_adjacency": Rule(
+        course=("course.graphs.gcn_propagator", "course.widgets.smoothing.propagator_matrix",
+                "course.widgets.smoothing.random_walk_propagator"),
+        advice="add np.eye, take the row sums as degrees and scale entry (i, j) by 1 / sqrt(d_i d_j) yourself"),
+    "gcn_forward": Rule(
+        course=("course.graphs.GraphConv", "course.graphs.gcn_propagator", "course.widgets.smoothing.propagator_matrix",
+                "course.widgets.smoothing.propagate", "course.widgets.smoothing.propagate_steps"),
+        advice="loop over the weight matrices: activation(A_hat @ H @ W), with no activation after the last"),
+    # -------------------------------------------------------- 09_scaling_deep_learning
+    "amdahl": Rule(
+        course=("course.widgets.scaling.amdahl_curve", "course.scaling.plot_amdahl"),
+        advice="check the inputs, then write 1 / ((1 - p) + p / n) with NumPy broadcasting"),
+    "scaled_hyperparameters": Rule(
+        course=("course.scaling.warmup_schedule",),
+        advice="multiply the batch by the number of replicas and scale the learning rate by the same factor"),
+    "make_pipeline": Rule(
+        course=("course.generalization.make_dataset",),
+        advice="chain map, cache, batch and prefetch yourself"),
+    "shard_indices": Rule(
+        library=("tensorflow.data.Dataset.shard", "tensorflow.data.experimental.service"),
+        advice="deal the positions round-robin with np.arange yourself"),
+    # --------------------------------------------------------------- 10_ml_for_science
+    "cloud_rates": Rule(
+        course=("course.science.cloud_rates", "course.science.format_rates"),
+        library=("scipy.ndimage.mean", "scipy.stats.binned_statistic", "pandas.DataFrame.groupby",
+                 "pandas.Series.groupby"),
+        advice="compare labels == k for each class and average the flags yourself"),
+    "voxel_features": Rule(
+        course=("course.science.voxel_features",),
+        library=("skimage.feature.hessian_matrix", "skimage.feature.hessian_matrix_eigvals"),
+        advice="compute the six second derivatives with gaussian_filter(order=...) and np.linalg.eigvalsh yourself"),
+    "fgsm": Rule(
+        course=("course.science.fgsm",),
+        library=("art.attacks.evasion.FastGradientMethod", "cleverhans.tf2.attacks.fast_gradient_method",
+                 "foolbox.attacks.FGSM"),
+        advice="take the gradient of the loss with tf.GradientTape and step by epsilon times its sign yourself"),
+}
