@@ -18,6 +18,7 @@ class CellResult:
     ename: str = ""
     evalue: str = ""
     stdout: str = ""
+    traceback: tuple[str, ...] = ()  # what the notebook shows for an error (the kernel's structured traceback)
 
     def describe(self) -> str:
         return "ok" if self.ok else f"{self.ename}: {self.evalue}".strip()
@@ -55,4 +56,5 @@ class Kernel:
         content = reply["content"]
         if content["status"] == "ok":
             return CellResult(True, stdout="".join(out))
-        return CellResult(False, content.get("ename", "error"), content.get("evalue", ""), "".join(out))
+        return CellResult(False, content.get("ename", "error"), content.get("evalue", ""), "".join(out),
+                          tuple(content.get("traceback") or ()))

@@ -60,6 +60,10 @@ class Rule:
 #: Set by the trusted grader's runner: it keeps its own watch, so Checkers made in its process start none.
 GRADER = False
 
+#: Set by the course's own test suite while it runs a *visible* test cell: then every off-limits call
+#: counts, the test cell's own included (a visible test cell must not compute an answer).
+STRICT = False
+
 DEFAULT_RULE = Rule()
 
 
@@ -297,8 +301,8 @@ class Violation:
 
     def message(self, exercise_label: str, advice: str) -> str:
         """The ✘ line a student reads."""
-        by = {"": "your code", "thread": "a thread your answer started", "solution": "your solution cell"}.get(
-            self.by, f"your {self.by}")
+        by = {"": "your code", "thread": "a thread your answer started", "solution": "your solution cell",
+              "test cell": "the visible test cell"}.get(self.by, f"your {self.by}")
         if self.kind == "course":
             what = f"calls {short(self.called)}, the course's own answer"
         elif self.kind == "library":
@@ -348,6 +352,7 @@ class Watch:
         self.stop_frame: types.FrameType | None = None
         self._top: list[types.FrameType | None] = [None]
         self.owner_pid = os.getpid()
+        self.strict = STRICT
         self._student_threads: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
         self._previous: tuple[Any, Any] | None = None
         self._student_cache: dict[types.CodeType, bool] = {}
@@ -424,7 +429,7 @@ class Watch:
             if label is None:
                 if code.co_filename not in self.test_files:
                     return  # another function of a file that holds a target
-                by = self._by(caller)
+                by = self._by(caller, strict=False)  # a test cell may call its own helpers
                 name = None if by is None else self._test_name(frame, code)
                 if name is None:
                     return
@@ -448,11 +453,13 @@ class Watch:
         if not any(v.called == called and v.kind == kind for v in self.violations):
             self.violations.append(Violation(kind, called, by))
 
-    def _by(self, caller: types.FrameType | None) -> str | None:
+    def _by(self, caller: types.FrameType | None, strict: bool = True) -> str | None:
         """Who is responsible for a call made from ``caller``: a student function, a student's thread, or None."""
         by = self._student_above(caller)
         if by is None and self._student_threads and threading.current_thread() in self._student_threads:
             by = "thread"
+        if by is None and strict and self.strict:
+            by = "test cell"
         return by
 
     def _test_name(self, frame: types.FrameType, code: types.CodeType) -> str | None:

@@ -8,4 +8,5 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source"
 RELEASE = ROOT / "release"
 WRONG = Path(__file__).resolve().parent / "wrong_solutions"
+SHORTCUTS = Path(__file__).resolve().parent / "shortcuts"
 README_COLAB = "https://colab.research.google.com/github/mlbigsci/ml-big-scientific-data/blob/main"
