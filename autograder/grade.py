@@ -135,8 +135,17 @@ def rules_json(sources: list[asm.SourceNotebook]) -> str:
     for src in sources:
         for gid in src.solutions:
             rule = rule_for(gid)
-            rules[gid] = {"course": list(rule.course), "library": list(rule.library), "advice": rule.advice}
+            answers = list(rule.answers) or asm_answers(src, gid)
+            rules[gid] = {"course": list(rule.course), "library": list(rule.library), "advice": rule.advice,
+                          "answers": answers}
     return json.dumps(rules, sort_keys=True)
+
+
+def asm_answers(src: asm.SourceNotebook, solution_id: str) -> list[str]:
+    """The names the instructor's solution cell defines: the exercise's answers."""
+    from autograder.notebooks import assigned_names
+
+    return assigned_names(src.nb.cells[src.solutions[solution_id]].source)
 
 
 def offlimits(test: asm.TestCell) -> scoring.OffLimits:

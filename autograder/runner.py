@@ -143,7 +143,8 @@ def _compile_rules(rules: dict) -> None:
     _DEFAULT_RULE = integrity.compiled(integrity.DEFAULT_RULE)
     for exercise, spec in rules.items():
         rule = integrity.Rule(tuple(spec.get("course", ())), tuple(spec.get("library", ())),
-                              str(spec.get("advice", integrity.DEFAULT_RULE.advice)))
+                              str(spec.get("advice", integrity.DEFAULT_RULE.advice)),
+                              tuple(str(a) for a in spec.get("answers", ())))
         _RULES[exercise] = integrity.compiled(rule)
 
 

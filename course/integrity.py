@@ -55,6 +55,7 @@ class Rule:
     course: tuple[str, ...] = ()
     library: tuple[str, ...] = ()
     advice: str = "write it with your own code"
+    answers: tuple[str, ...] = ()  # the functions the exercise asks for (its solution cell defines them)
 
 
 #: Set by the trusted grader's runner: it keeps its own watch, so Checkers made in its process start none.
@@ -69,9 +70,13 @@ DEFAULT_RULE = Rule()
 
 def rule_for(exercise: str | None) -> Rule:
     """The rule of ``exercise`` (:data:`course.offlimits.RULES`; test-cell names only when it has none)."""
-    from course.offlimits import RULES
+    import dataclasses
 
-    return RULES.get(exercise or "", DEFAULT_RULE)
+    from course.offlimits import ANSWERS, RULES
+
+    rule = RULES.get(exercise or "", DEFAULT_RULE)
+    answers = ANSWERS.get(exercise or "", ())
+    return dataclasses.replace(rule, answers=answers) if answers and not rule.answers else rule
 
 
 # ------------------------------------------------------------------- resolving
@@ -138,6 +143,9 @@ class Targets:
     def add(self, obj: Any, label: int, depth: int = 0) -> bool:
         """Register ``obj`` (function, class, module, built-in) under ``label``; False if nothing was added."""
         obj = _unwrap(obj)
+        if isinstance(obj, property):
+            parts = [p for p in (obj.fget, obj.fset, obj.fdel) if p is not None]
+            return any([self.add(p, label, depth + 1) for p in parts])
         if isinstance(obj, types.ModuleType):
             files = _module_files(obj)
             for f in files:
@@ -253,14 +261,20 @@ def callbacks_in(source: str) -> set[str]:
 
 
 def loaded_names(source: str) -> set[str]:
-    """Every name a cell reads (where the watch looks for the student's functions)."""
+    """The names a cell reads but never binds itself: where the student's functions (the answers) come in."""
     import ast
 
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return set()
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments)
+              for a in [*n.posonlyargs, *n.args, *n.kwonlyargs, n.vararg, n.kwarg] if a is not None}
+    bound |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    bound |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+              for a in n.names}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound
 
 
 # ------------------------------------------------------------------- the watch
@@ -347,7 +361,8 @@ class Watch:
         self.test_files = set(test_files)
         self.callbacks = set(callbacks)
         self.namespace = namespace
-        self.names = tuple(names)  # what the test cell calls: where to look for opaque targets
+        # where the answers come in: the exercise's functions, or else every name the test cell reads but never binds
+        self.names = tuple(targets.answers) or tuple(names)
         self.violations: list[Violation] = []
         self.stop_frame: types.FrameType | None = None
         self._top: list[types.FrameType | None] = [None]
@@ -510,29 +525,64 @@ class Watch:
             return self.violations[0]
         if not self.intact or (self.active and sys.getprofile() is not self.profiler):
             return Violation("tamper", "switches off the checks", "")
-        if self.rule.targets.opaque:
-            found = self._scan()
+        if not self._read:
+            self._read = True
+            found = self._read_answers()
             if found is not None:
                 self.violations.append(found)
                 return found
         return None
 
-    def _scan(self) -> Violation | None:
-        """Look through the student's functions for an off-limits callable no profile event names.
+    _read = False
 
-        A NumPy ufunc (``scipy.special.expit``) or a type written in C is called
-        without a ``call`` event, so for those the functions the test cell calls
-        are read instead: their global names, attributes, defaults and closures,
-        and the student's functions they reach in turn.
+    def _label_of(self, value: Any) -> int | None:
+        """The rule's label when ``value`` is (or wraps) an off-limits callable itself."""
+        targets = self.rule.targets
+        for _ in range(10):
+            if id(value) in targets.opaque:
+                return targets.opaque[id(value)]
+            if isinstance(value, types.BuiltinFunctionType):
+                return targets.builtins.get(value)
+            code = getattr(value, "__code__", None)
+            if isinstance(code, types.CodeType):
+                label = targets.files.get(code.co_filename)
+                return label if label is not None else targets.codes.get(code)
+            inner = getattr(value, "func", None) if type(value).__name__ == "partial" else None
+            inner = inner or getattr(value, "__func__", None) or getattr(value, "__wrapped__", None)
+            if inner is None:
+                return None
+            value = inner
+        return None
+
+    def _read_answers(self) -> Violation | None:
+        """Read the answers the test cell uses, for what no call event shows.
+
+        An answer that *is* an off-limits function (``from course... import
+        conv2d``, a ``functools.partial`` of one) runs with no student frame on
+        the stack; and a NumPy ufunc (``scipy.special.expit``) or a type written
+        in C is called with no ``call`` event at all.  So the names the test cell
+        reads are looked up: an off-limits callable there counts, and so does a
+        ufunc or C type that the student's functions (their globals, attributes,
+        defaults and closures, and the student's functions those reach) name.
         """
-        opaque = self.rule.targets.opaque
         if self.namespace is None:
             return None
         queue = []
-        for name in self.names:
+        for name in sorted(self.names):
             value = self.namespace.get(name)
+            if value is None or isinstance(value, (types.ModuleType, type)) or not callable(value):
+                continue
+            if isinstance(value, types.FunctionType) and not self._students(value) and \
+                    value.__code__.co_filename in self.test_files:
+                continue
+            label = self._label_of(value)
+            if label is not None and self.rule.kinds[label] != "tamper":
+                return Violation(self.rule.kinds[label], self.rule.names[label], name)
             if isinstance(value, types.FunctionType) and self._students(value):
                 queue.append((value, name))
+        opaque = self.rule.targets.opaque
+        if not opaque:
+            return None
         seen: set[int] = set()
         while queue and len(seen) < 500:
             fn, owner = queue.pop()
@@ -611,6 +661,7 @@ class CompiledRule:
     kinds: list[str]
     missing: list[str]
     thread_starts: set[int]
+    answers: tuple[str, ...] = ()
 
     def watched_files(self, test_files: Iterable[str]) -> frozenset[str]:
         """Files that hold an off-limits function (or are off-limits whole), plus the test cells' files."""
@@ -655,7 +706,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
         if path == "_thread.start_new_thread":
             thread_starts.add(label)
         targets.add(obj, label)
-    return CompiledRule(targets, names, kinds, missing, thread_starts)
+    return CompiledRule(targets, names, kinds, missing, thread_starts, tuple(rule.answers))
 
 
 _COMPILED: dict[Rule, CompiledRule] = {}

@@ -162,3 +162,57 @@ def test_no_record_without_the_variable(tmp_path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.chdir(tmp_path)
     Checker("x").true(True, what="t")
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------ what a student sees in a notebook
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    from autograder.kernel import Kernel
+
+    with Kernel(".") as k:
+        assert k.run("import numpy as np\nfrom course.checks import Checker").ok
+        yield k
+
+
+def test_an_untouched_stub_says_not_answered_yet(kernel) -> None:
+    assert kernel.run("def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()").ok
+    out = kernel.run('check = Checker("Exercise 4: f", exercise="f")\ncheck.equal(f(1), 2, what="f(1)")')
+    assert (out.ok, out.ename) == (False, "NotImplementedError"), "the cell still fails (nbgrader scores it 0)"
+    assert out.traceback == ("✘ Exercise 4 not answered yet: replace `raise NotImplementedError()` with your code.",)
+
+
+def test_a_failed_check_shows_its_message_alone(kernel) -> None:
+    assert kernel.run("def g(x):\n    return x + 1").ok
+    out = kernel.run('check = Checker("Exercise 5: g", exercise="g")\n'
+                     'check.equal(g(1), 3, what="g(1)", hint="Add two.")')
+    assert (out.ok, out.ename) == (False, "CheckFailed")
+    assert out.traceback == (out.evalue,) and out.evalue.startswith("✘ Exercise 5: g — check 1 (g(1)) failed:")
+
+
+def test_other_errors_keep_their_traceback(kernel) -> None:
+    out = kernel.run("def h():\n    raise NotImplementedError('not in a test cell')\nh()")
+    assert out.ename == "NotImplementedError" and len(out.traceback) > 1
+    out = kernel.run('check = Checker("Exercise 6: g", exercise="g")\ncheck.equal(g("a"), 3, what="g(a)")')
+    assert out.ename == "TypeError" and any("g(x)" in line or "return x + 1" in line for line in out.traceback)
+
+
+def test_the_watch_ends_with_the_test_cell(kernel) -> None:
+    out = kernel.run('check = Checker("Exercise 7: g", exercise="g")\ncheck.equal(g(1), 2, what="g(1)")\ncheck.done()')
+    assert out.ok and out.stdout == "✔ Exercise 7: g: the check passed.\n"
+    assert kernel.run("import sys\nassert sys.getprofile() is None").ok
+    failing = kernel.run('check = Checker("Exercise 8: g", exercise="g")\nraise ValueError("a student error")')
+    assert not failing.ok
+    assert kernel.run("import sys\nassert sys.getprofile() is None").ok, "a test cell that raised leaves no hook behind"
+
+
+def test_comparing_a_naive_softmax_raises_no_warning_of_its_own() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(CheckFailed, match="2 of 2 values differ"):
+            Checker("Exercise 1: softmax").close(np.array([np.nan, np.nan]), [0.5, 0.5], what="softmax of [1000, 1000]")
+        with pytest.raises(CheckFailed):
+            Checker("Exercise 1: softmax").close(np.array([np.inf, -np.inf]), [0.5, 0.5], what="infinities")

@@ -90,3 +90,31 @@ def test_the_reference_must_pass_its_own_tests() -> None:
         "test cell 't': check 2 (pair) gives a different value once the statements that only compute expected values")
     assert validate_reference("t", {"status": "error", "ename": "NameError", "evalue": "x"}, validating) == [
         "test cell 't' failed on the solution (grading run): NameError: x"]
+
+
+def test_an_off_limits_call_scores_zero_with_a_message_from_the_trusted_rule() -> None:
+    from autograder.scoring import OffLimits
+
+    rule = OffLimits("Exercise 2", ("course.widgets.convolution", "tensorflow.nn.conv2d"), "write the loop yourself")
+    right_values = _event([2.0, encode([1, 2]), True])
+    row = score_cell("t", 3, REF, set(), {**right_values, "integrity": {"kind": "course", "by": "conv2d",
+                                                                        "called": "course.widgets.convolution.conv2d"}},
+                     offlimits=rule)
+    assert (row.status, row.score) == ("off-limits", 0)
+    assert row.message == ("✘ Exercise 2: your conv2d calls course.widgets.convolution.conv2d, the course's own answer; "
+                           "write the loop yourself.")
+    row = score_cell("t", 3, REF, set(), {**right_values, "integrity": {"kind": "library", "by": "conv2d",
+                                                                        "called": "tensorflow.nn.conv2d"}}, offlimits=rule)
+    assert row.message.startswith("✘ Exercise 2: your conv2d calls tf.nn.conv2d, which this exercise rules out")
+
+
+def test_a_violation_report_is_read_as_untrusted_data() -> None:
+    from autograder.scoring import OffLimits
+
+    rule = OffLimits("Exercise 2", ("tensorflow.nn.conv2d",), "write the loop yourself")
+    base = _event([2.0, encode([1, 2]), True])
+    forged = {**base, "integrity": {"kind": "library", "called": "<script>alert(1)</script>", "by": "x y z"}}
+    row = score_cell("t", 3, REF, set(), forged, offlimits=rule)
+    assert row.status == "off-limits" and "<script>" not in row.message and "x y z" not in row.message
+    assert score_cell("t", 3, REF, set(), {**base, "integrity": "junk"}, offlimits=rule).status == "passed", \
+        "a malformed report is ignored: the process that could send it could as well send none"
