@@ -6,7 +6,9 @@ stderr) of a lecture section that imports TensorFlow and trains a Keras model.
 Rows: both wall times (cold: our grader's time includes running the solution
 for its reference values), the throughput ratio, how many graded cells each
 got right (we know the right score of every cell by construction), and whether
-the two agree on every cell where nbgrader's score is right.
+the two agree on every cell where nbgrader's score is right; and the same grading
+with a copy of the packages whose off-limits watch never starts, for the time the
+watch adds per submission.
 
 The lecture is the first released one whose code uses TensorFlow beyond
 ``device.setup()`` (``BENCH_LECTURE=NN_slug`` picks another, ``BENCH_LECTURE=generated``
@@ -251,9 +253,21 @@ def run_nbgrader(course: Path, name: str = A) -> tuple[float, dict[tuple[str, st
     return seconds, scores
 
 
-def run_autograder(course: Path, name: str = A) -> tuple[float, dict[tuple[str, str], float]]:
+def unwatched_packages(folder: Path) -> Path:
+    """A copy of the course and autograder packages whose off-limits watch never starts (for timing it)."""
+    for pkg in ("course", "autograder"):
+        shutil.copytree(notebooks.ROOT / pkg, folder / pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(folder / "course" / "integrity.py", "a", encoding="utf-8") as fh:
+        fh.write("\n\nWatch.start = lambda self, *args, **kwargs: None  # bench only: no watch\nWatch.first = lambda self: None\n")
+    return folder
+
+
+def run_autograder(course: Path, name: str = A, packages: Path | None = None) -> tuple[float, dict[tuple[str, str], float]]:
+    env = _env()
+    if packages is not None:
+        env["PYTHONPATH"] = str(packages)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", name], cwd=course, env=_env(),
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", name], cwd=course, env=env,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
@@ -278,8 +292,10 @@ def run() -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bench-autograder-") as tmp:
         ours_course = _course(Path(tmp) / "ours", src, rel, subs, name)
         nbg_course = _course(Path(tmp) / "nbgrader", src, rel, subs, name)
+        bare_course = _course(Path(tmp) / "unwatched", src, rel, subs, name)
         nbg_s, nbg = run_nbgrader(nbg_course, name)
         our_s, ours = run_autograder(ours_course, name)
+        bare_s, _ = run_autograder(bare_course, name, unwatched_packages(Path(tmp) / "packages"))
     cells = sorted(truth)
     nbg_right = [c for c in cells if nbg.get(c) == truth[c]]
     ours_right = [c for c in cells if ours.get(c) == truth[c]]
@@ -295,6 +311,9 @@ def run() -> list[dict]:
          "ok": len(ours_right) == len(cells)},
         {"name": "agree wherever nbgrader is right", "value": f"{len(agree)}/{len(nbg_right)}", "unit": "",
          "ok": len(agree) == len(nbg_right)},
+        {"name": "same grading without the off-limits watch", "value": round(bare_s, 1), "unit": "s"},
+        {"name": "time the off-limits watch adds per submission", "value": round((our_s - bare_s) / len(subs), 2),
+         "unit": "s"},
     ]
 
 

@@ -203,12 +203,10 @@ def _library_roots() -> tuple[str, ...]:
     except Exception:  # noqa: BLE001 - virtualenvs without the site helpers
         pass
     roots.update(p for p in sys.path if p and ("site-packages" in p or "dist-packages" in p))
-    here = Path(__file__).resolve().parent
-    roots.add(str(here))
-    for name in ("autograder",):
+    for name in ("course", "autograder"):  # as imported (maybe through a link) and as on disk
         module = sys.modules.get(name)
         if module is not None and getattr(module, "__file__", None):
-            roots.add(str(Path(module.__file__).resolve().parent))
+            roots.add(os.path.dirname(os.path.abspath(module.__file__)))
     expanded: set[str] = set()
     for root in roots:
         if not root:
