@@ -364,6 +364,7 @@ class Watch:
         self.violations: list[Violation] = []
         self.stop_frame: types.FrameType | None = None
         self._top: list[types.FrameType | None] = [None]
+        self._on = [False]
         self.owner_pid = os.getpid()
         self.strict = STRICT
         self._student_threads: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
@@ -385,6 +386,7 @@ class Watch:
         self.stop_frame = stop_frame if stop_frame is not None else top_frame
         self._previous = (sys.getprofile(), getattr(threading, "_profile_hook", None))
         self.active = True
+        self._on[0] = True
         threading.setprofile(self.profiler)
         sys.setprofile(self.profiler)
 
@@ -393,6 +395,7 @@ class Watch:
         if not self.active:
             return
         self.active = False
+        self._on[0] = False
         self._top[0] = None
         self.intact = sys.getprofile() is self.profiler
         previous, thread_hook = self._previous or (None, None)
@@ -409,9 +412,14 @@ class Watch:
         thread_start = threading.Thread.start.__code__
         hit = self._hit
         top = self._top
+        on = self._on
+        setprofile = sys.setprofile
 
         def profiler(frame, event, arg):
             if event == "call":
+                if not on[0]:  # a thread started during a watch that has ended: unhook it
+                    setprofile(None)
+                    return
                 code = frame.f_code
                 if code.co_filename in files or code is thread_start:  # a code object's hash is not cached
                     hit(frame, code, None)
