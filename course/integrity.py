@@ -466,7 +466,7 @@ class Watch:
             kind, called = self.rule.kinds[label], self.rule.names[label]
             if label in self.rule.thread_starts and caller is not None and caller.f_code is threading.Thread.start.__code__:
                 return  # threading.Thread.start itself: the new thread is watched
-            by = self._by(caller)
+            by = self._by(caller, strict=kind != "tamper")  # strict mode asks what the test computes, not this
         if by is None:
             return
         if os.getpid() != self.owner_pid:

@@ -179,3 +179,8 @@ def test_messages_for_each_kind() -> None:
         "✘ Exercise 2: a thread your answer started calls tf.nn.conv2d, which this exercise rules out")
     assert v("test", "_reference", "fgsm").message("Exercise 3", "x") == (
         "✘ Exercise 3: your fgsm calls _reference, which the test cell defines to check your answer; x.")
+
+
+def test_strict_mode_does_not_blame_the_test_for_the_watchs_own_calls() -> None:
+    test = "import sys\nresult = conv2d(IMAGE, KERNEL)\nsys.getprofile()"
+    assert run(HONEST, test, strict=True)[1] is None
