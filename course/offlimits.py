@@ -41,7 +41,8 @@ RULES: dict[str, Rule] = {
                 "course.widgets.streaming.variance_errors"),
         library=("sklearn.preprocessing.StandardScaler", "statistics.pvariance", "statistics.pstdev",
                  "statistics.fmean", "statistics.mean", "statistics.variance"),
-        advice="merge each chunk's (n, mean, M2) into the running summary yourself, with the formula of Chan et al."),
+        advice="merge each chunk's (n, mean, M2) into the running summary yourself, "
+               "with the formula of Chan, Golub and LeVeque"),
     "word_count": Rule(
         course=("course.bigdata.map_reduce", "course.bigdata.shuffle", "course.bigdata.MapReduceRun"),
         library=("collections.Counter", "pandas.Series.value_counts", "pandas.DataFrame.value_counts",
@@ -94,7 +95,7 @@ RULES: dict[str, Rule] = {
     "two_layer_backprop": Rule(
         course=("course.training.numerical_gradient", "course.training.two_layer_loss",
                 "course.widgets.playground.loss_and_grads"),
-        library=_AUTODIFF,
+        library=_AUTODIFF + ("scipy.differentiate",),
         advice="apply the chain rule layer by layer with matrix products"),
     # ---------------------------------------------------------------- 04_generalization
     "stratified_split": Rule(
@@ -102,7 +103,7 @@ RULES: dict[str, Rule] = {
         advice="shuffle each class's indices with the seeded generator and cut them yourself"),
     "l2_loss": Rule(
         course=("course.generalization.gd_path",),
-        library=_AUTODIFF,
+        library=_AUTODIFF + ("scipy.differentiate",),
         advice="derive the gradient by hand: (2/n) X.T @ r + 2 lam w, with no penalty on the bias"),
     "early_stopping": Rule(
         library=("keras.callbacks.EarlyStopping",),
@@ -196,4 +197,46 @@ RULES: dict[str, Rule] = {
         library=("art.attacks.evasion.FastGradientMethod", "cleverhans.tf2.attacks.fast_gradient_method",
                  "foolbox.attacks.FGSM"),
         advice="take the gradient of the loss with tf.GradientTape and step by epsilon times its sign yourself"),
+}
+
+
+#: The functions each exercise asks for (what its solution cell defines): where the watch reads the answers.
+ANSWERS: dict[str, tuple[str, ...]] = {
+    "data_volume": ("to_bytes", "days_to_fill", "disks_per_year"),
+    "streaming_stats": ("streaming_stats",),
+    "word_count": ("map_words", "reduce_counts"),
+    "perceptron": ("perceptron_train", "perceptron_predict"),
+    "confusion_metrics": ("confusion_counts", "classification_metrics"),
+    "roc": ("roc_points", "roc_auc"),
+    "activations": ("sigmoid", "sigmoid_derivative", "tanh_derivative", "relu_derivative", "softplus", "leaky_relu",
+                    "elu", "elu_derivative"),
+    "xor_relu": ("xor_weights",),
+    "mlp_forward": ("mlp_forward",),
+    "losses": ("rmse", "categorical_cross_entropy"),
+    "gradient_descent": ("gradient_descent",),
+    "two_layer_backprop": ("two_layer_grads",),
+    "stratified_split": ("stratified_split",),
+    "l2_loss": ("l2_loss_and_grad",),
+    "early_stopping": ("early_stopping_epoch",),
+    "conv_output_size": ("conv_output_size",),
+    "conv2d": ("conv2d",),
+    "max_pool2d": ("max_pool2d",),
+    "build_cnn": ("build_cnn",),
+    "sliding_windows": ("sliding_windows",),
+    "rnn_forward": ("rnn_step", "rnn_forward"),
+    "lstm_step": ("lstm_step",),
+    "softmax": ("softmax",),
+    "scaled_dot_product_attention": ("scaled_dot_product_attention",),
+    "positional_encoding": ("positional_encoding",),
+    "image_to_patches": ("image_to_patches",),
+    "message_passing": ("message_passing",),
+    "normalized_adjacency": ("normalized_adjacency",),
+    "gcn_forward": ("gcn_forward",),
+    "amdahl": ("amdahl_speedup",),
+    "scaled_hyperparameters": ("scaled_hyperparameters",),
+    "make_pipeline": ("make_pipeline",),
+    "shard_indices": ("shard_indices",),
+    "cloud_rates": ("cloud_rates",),
+    "voxel_features": ("voxel_features",),
+    "fgsm": ("fgsm",),
 }
