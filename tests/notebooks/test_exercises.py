@@ -247,6 +247,7 @@ def test_shortcut_folders_match_exercises() -> None:
 
 
 ALLOWED_IMPORTS = {"numpy", "math"}
+GRADER_IMPORTS = ALLOWED_IMPORTS | {"tracemalloc"}  # hidden tests may measure memory; it computes no answer
 
 
 @pytest.mark.parametrize("section,solution_id,test_ids", CASES, ids=IDS)
@@ -285,8 +286,8 @@ def _grading_code_rules(code: str) -> list[str]:
     callbacks = callbacks_in(code)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            problems += [f"imports {a.name}" for a in node.names if a.name.split(".")[0] not in ALLOWED_IMPORTS]
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] not in ALLOWED_IMPORTS:
+            problems += [f"imports {a.name}" for a in node.names if a.name.split(".")[0] not in GRADER_IMPORTS]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] not in GRADER_IMPORTS:
             problems.append(f"imports from {node.module}")
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.Assign)) and node not in ():
