@@ -133,7 +133,7 @@ class OffLimits:
         kind = reported.get("kind") if reported.get("kind") in ("course", "library", "test", "tamper") else "tamper"
         called = reported.get("called") if isinstance(reported.get("called"), str) else ""
         by = reported.get("by") if isinstance(reported.get("by"), str) else ""
-        declared = called in self.names or any(called.startswith(n + ".") and _IDENTIFIER.fullmatch(called[len(n) + 1:])
+        declared = called in self.names or any(called.startswith(n + ".") and _DOTTED.fullmatch(called[len(n) + 1:])
                                                for n in self.names)
         if kind in ("course", "library") and not declared:
             kind, called = "tamper", "reaches a function this exercise rules out"
@@ -147,6 +147,7 @@ class OffLimits:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,59}")
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,79}")
 
 
 def validate_reference(grade_id: str, grading: dict | None, validating: dict | None) -> list[str]:

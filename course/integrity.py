@@ -313,8 +313,8 @@ class Violation:
 
     def message(self, exercise_label: str, advice: str) -> str:
         """The ✘ line a student reads."""
-        by = {"": "your code", "thread": "a thread your answer started", "solution": "your solution cell",
-              "test cell": "the visible test cell"}.get(self.by, f"your {self.by}")
+        by = {"": "your code", "code": "your code", "thread": "a thread your answer started",
+              "solution": "your solution cell", "test cell": "the visible test cell"}.get(self.by, f"your {self.by}")
         if self.kind == "course":
             what = f"calls {short(self.called)}, the course's own answer"
         elif self.kind == "library":
@@ -458,7 +458,7 @@ class Watch:
             else:
                 kind, called = self.rule.kinds[label], self.rule.names[label]
                 if code.co_filename in targets.files:  # a whole module is off-limits: name the function
-                    called = f"{called}.{code.co_name}"
+                    called = f"{called}.{_callable_name(code)}"
                 by = self._by(caller)
         else:
             label = targets.builtins[builtin]
@@ -503,8 +503,11 @@ class Watch:
             frame = frame.f_back
         if found is None:
             return None
+        for answer in self.names:  # a lambda, a closure: call it by the name the exercise gave it
+            if getattr(self.namespace.get(answer) if self.namespace else None, "__code__", None) is found.f_code:
+                return answer
         name = getattr(found.f_code, "co_qualname", found.f_code.co_name).split(".<locals>")[0]
-        return "solution" if name == "<module>" else name
+        return "solution" if name == "<module>" else "code" if name.startswith("<") else name
 
     def _is_student(self, frame: types.FrameType) -> bool:
         code = frame.f_code
@@ -606,6 +609,15 @@ class Watch:
     def _students(self, fn: types.FunctionType) -> bool:
         code = fn.__code__
         return code.co_filename not in self.test_files and not is_library_code(code)
+
+
+def _callable_name(code: types.CodeType) -> str:
+    """``SGD`` for ``SGD.__init__``, ``roc_curve`` for ``roc_curve``: what a student called."""
+    name = getattr(code, "co_qualname", code.co_name).split(".<locals>")[0]
+    for dunder in (".__init__", ".__new__", ".__call__"):
+        if name.endswith(dunder):
+            return name[: -len(dunder)]
+    return name
 
 
 def _code_names(code: types.CodeType) -> set[str]:

@@ -57,12 +57,12 @@ RULES: dict[str, Rule] = {
         course=("course.widgets.threshold.confusion_at", "course.widgets.threshold.rates_at",
                 "course.widgets.threshold.ThresholdExplorer", "course.widgets.threshold.make_threshold_explorer"),
         library=("sklearn.metrics", "tensorflow.math.confusion_matrix", "keras.src.metrics", "pandas.crosstab"),
-        advice="count the four cases with NumPy comparisons (== positive, &, ~, np.sum)"),
+        advice="count the four cases yourself with NumPy comparisons"),
     "roc": Rule(
         course=("course.widgets.threshold.roc_curve_points", "course.widgets.threshold.auc_trapezoid",
                 "course.widgets.threshold.ThresholdExplorer", "course.widgets.threshold.make_threshold_explorer"),
         library=("sklearn.metrics", "scipy.integrate.trapezoid", "keras.src.metrics"),
-        advice="sort the scores once, count tp and fp with np.cumsum, and add up the trapezoids yourself"),
+        advice="sort the scores once, count the true and false positives as the threshold falls, and add up the trapezoids yourself"),
     # ---------------------------------------------------------------- 02_neural_networks
     "activations": Rule(
         course=("course.widgets.activations", "course.training.sigmoid", "course.generalization._sigmoid",
@@ -72,7 +72,7 @@ RULES: dict[str, Rule] = {
                  "keras.activations.elu", "keras.ops.sigmoid", "keras.ops.softplus", "keras.ops.leaky_relu",
                  "keras.ops.elu", "tensorflow.nn.sigmoid", "tensorflow.nn.softplus", "tensorflow.nn.leaky_relu",
                  "tensorflow.nn.elu", "tensorflow.GradientTape"),
-        advice="write each formula with np.exp, np.log1p and np.where, keeping the argument of np.exp at or below 0"),
+        advice="write each formula yourself with NumPy, never taking np.exp of a large positive number"),
     "xor_relu": Rule(
         course=("course.nn.relu_interpolation",),
         advice="tabulate the two hidden units at the four corners and choose the weights yourself"),
@@ -80,18 +80,18 @@ RULES: dict[str, Rule] = {
         course=("course.widgets.playground.forward", "course.widgets.playground.predict_proba",
                 "course.nn.build_mlp"),
         library=("keras.layers.Dense", "keras.Sequential", "sklearn.neural_network"),
-        advice="loop over the (W, b) pairs and compute A @ W + b yourself"),
+        advice="apply the layers yourself, one (W, b) pair after the other"),
     # ---------------------------------------------------------------------- 03_training
     "losses": Rule(
         course=("course.generalization.mse",),
         library=("sklearn.metrics", "keras.src.losses", "keras.src.metrics", "keras.ops.categorical_crossentropy",
                  "tensorflow.nn.softmax_cross_entropy_with_logits"),
-        advice="write both formulas with NumPy: square, mean and root; clip, log, sum and mean"),
+        advice="write both formulas yourself with NumPy"),
     "gradient_descent": Rule(
         course=("course.training.optimize", "course.training.keras_path", "course.training.sgd",
                 "course.widgets.descent.descend"),
         library=("keras.src.optimizers",),
-        advice="write the loop w = w - lr * grad(w) yourself and keep every iterate"),
+        advice="write the update loop yourself and keep every iterate"),
     "two_layer_backprop": Rule(
         course=("course.training.numerical_gradient", "course.training.two_layer_loss",
                 "course.widgets.playground.loss_and_grads"),
@@ -104,7 +104,7 @@ RULES: dict[str, Rule] = {
     "l2_loss": Rule(
         course=("course.generalization.gd_path",),
         library=_AUTODIFF + ("scipy.differentiate",),
-        advice="derive the gradient by hand: (2/n) X.T @ r + 2 lam w, with no penalty on the bias"),
+        advice="derive the gradient of both terms by hand, leaving the bias unpenalised"),
     "early_stopping": Rule(
         library=("keras.callbacks.EarlyStopping",),
         advice="keep best, best_epoch and the wait counter in a plain loop"),
@@ -112,11 +112,11 @@ RULES: dict[str, Rule] = {
     "conv_output_size": Rule(
         course=("course.widgets.convolution",),
         library=_TF_CONV + ("keras.src.ops.operation_utils.compute_conv_output_shape",),
-        advice="use the formula o = (n - k + 2p) // s + 1, and ceil(n / s) for 'same'"),
+        advice="work out the output length from n, k, the stride and the padding yourself"),
     "conv2d": Rule(
         course=("course.widgets.convolution", "course.cnn.plot_filter_bank", "course.cnn.plot_shift_equivariance"),
         library=_TF_CONV + ("scipy.signal", "scipy.ndimage.correlate", "scipy.ndimage.convolve"),
-        advice="pad with np.pad and write the loop over the output pixels yourself"),
+        advice="pad the image and write the loop over the output pixels yourself"),
     "max_pool2d": Rule(
         course=("course.widgets.convolution",),
         library=("tensorflow.nn.max_pool2d", "tensorflow.nn.max_pool", "tensorflow.nn.pool",
@@ -130,73 +130,73 @@ RULES: dict[str, Rule] = {
     "sliding_windows": Rule(
         library=("keras.utils.timeseries_dataset_from_array", "tensorflow.signal.frame",
                  "keras.ops.extract_sequences"),
-        advice="slice series[i * stride : i * stride + window] for each window yourself"),
+        advice="cut each window out of the series yourself"),
     "rnn_forward": Rule(
         course=("course.widgets.memory.rnn_forward", "course.widgets.memory.rnn_gradient_by_lag"),
         library=("keras.layers.SimpleRNN", "keras.layers.SimpleRNNCell", "keras.layers.RNN"),
-        advice="compute tanh(x_t @ kernel + h @ recurrent_kernel + bias) in a loop over time yourself"),
+        advice="write the recurrence yourself, one time step after the other"),
     "lstm_step": Rule(
         library=("keras.layers.LSTMCell", "keras.layers.LSTM", "keras.layers.RNN"),
-        advice="split z into the i, f, c, o blocks and write the gate formulas with NumPy"),
+        advice="write the four gates and the state update yourself with NumPy"),
     # ------------------------------------------------------- 07_attention_transformers
     "softmax": Rule(
         course=("course.transformers.stable_softmax",),
         library=_SOFTMAX,
-        advice="subtract the maximum along the axis, then divide np.exp by its sum yourself"),
+        advice="write the max-subtracted softmax yourself with NumPy"),
     "scaled_dot_product_attention": Rule(
         course=("course.transformers.stable_softmax", "course.transformers.transformer_block"),
         library=_SOFTMAX + ("keras.layers.MultiHeadAttention", "keras.layers.Attention",
                             "keras.ops.dot_product_attention"),
-        advice="mask the scores with np.where and write the max-subtracted softmax again inside the function"),
+        advice="mask the scores and write the max-subtracted softmax again inside the function"),
     "positional_encoding": Rule(
         course=("course.transformers.sinusoidal_encoding", "course.transformers.plot_positional_encoding"),
         library=("keras_hub.layers.SinePositionEncoding",),
-        advice="build the table of angles with np.arange and fill the even and odd columns with np.sin and np.cos"),
+        advice="build the table of angles and fill the sine and cosine columns yourself"),
     "image_to_patches": Rule(
         course=("course.transformers.patchify", "course.transformers.plot_patches"),
         library=("tensorflow.image.extract_patches", "keras.ops.image.extract_patches",
                  "sklearn.feature_extraction.image.extract_patches_2d"),
-        advice="cut the grid with reshape and transpose (or a loop over the patches) yourself"),
+        advice="cut the image into its grid of patches yourself"),
     # -------------------------------------------------------- 08_graph_neural_networks
     "message_passing": Rule(
         library=("sklearn.preprocessing.normalize",),
-        advice="use A @ H, and divide by the number of neighbours where it is not 0"),
+        advice="sum the neighbours' states yourself, and average only where a node has neighbours"),
     "normalized_adjacency": Rule(
         course=("course.graphs.gcn_propagator", "course.widgets.smoothing.propagator_matrix",
                 "course.widgets.smoothing.random_walk_propagator"),
-        advice="add np.eye, take the row sums as degrees and scale entry (i, j) by 1 / sqrt(d_i d_j) yourself"),
+        advice="add the self-loops, take the degrees and normalise on both sides yourself"),
     "gcn_forward": Rule(
         course=("course.graphs.GraphConv", "course.graphs.gcn_propagator", "course.widgets.smoothing.propagator_matrix",
                 "course.widgets.smoothing.propagate", "course.widgets.smoothing.propagate_steps"),
-        advice="loop over the weight matrices: activation(A_hat @ H @ W), with no activation after the last"),
+        advice="apply the layers yourself, one weight matrix after the other"),
     # -------------------------------------------------------- 09_scaling_deep_learning
     "amdahl": Rule(
         course=("course.widgets.scaling.amdahl_curve", "course.scaling.plot_amdahl"),
-        advice="check the inputs, then write 1 / ((1 - p) + p / n) with NumPy broadcasting"),
+        advice="check the inputs, then write Amdahl's formula yourself with NumPy broadcasting"),
     "scaled_hyperparameters": Rule(
         course=("course.scaling.warmup_schedule",),
-        advice="multiply the batch by the number of replicas and scale the learning rate by the same factor"),
+        advice="scale the batch and the learning rate with the number of replicas yourself"),
     "make_pipeline": Rule(
         course=("course.generalization.make_dataset",),
         advice="chain map, cache, batch and prefetch yourself"),
     "shard_indices": Rule(
         library=("tensorflow.data.Dataset.shard", "tensorflow.data.experimental.service"),
-        advice="deal the positions round-robin with np.arange yourself"),
+        advice="deal the positions round-robin yourself"),
     # --------------------------------------------------------------- 10_ml_for_science
     "cloud_rates": Rule(
         course=("course.science.cloud_rates", "course.science.format_rates"),
         library=("scipy.ndimage.mean", "scipy.stats.binned_statistic", "pandas.DataFrame.groupby",
                  "pandas.Series.groupby"),
-        advice="compare labels == k for each class and average the flags yourself"),
+        advice="average the cloud flags of each class's pixels yourself"),
     "voxel_features": Rule(
         course=("course.science.voxel_features",),
         library=("skimage.feature.hessian_matrix", "skimage.feature.hessian_matrix_eigvals"),
-        advice="compute the six second derivatives with gaussian_filter(order=...) and np.linalg.eigvalsh yourself"),
+        advice="compute the smoothed values, the Hessians and their eigenvalues yourself"),
     "fgsm": Rule(
         course=("course.science.fgsm",),
         library=("art.attacks.evasion.FastGradientMethod", "cleverhans.tf2.attacks.fast_gradient_method",
                  "foolbox.attacks.FGSM"),
-        advice="take the gradient of the loss with tf.GradientTape and step by epsilon times its sign yourself"),
+        advice="take the gradient of the loss and the signed step yourself"),
 }
 
 

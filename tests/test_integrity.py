@@ -184,3 +184,15 @@ def test_messages_for_each_kind() -> None:
 def test_strict_mode_does_not_blame_the_test_for_the_watchs_own_calls() -> None:
     test = "import sys\nresult = conv2d(IMAGE, KERNEL)\nsys.getprofile()"
     assert run(HONEST, test, strict=True)[1] is None
+
+
+@pytest.mark.parametrize("route", ["lambda", "closure"])
+def test_an_answer_is_called_by_the_name_the_exercise_gave_it(route: str) -> None:
+    answers = Rule(course=CONV.course, answers=("conv2d",))
+    assert run(SHORTCUTS[route], rule=answers)[1].by == "conv2d"
+
+
+def test_a_class_from_an_off_limits_module_is_named_as_a_student_calls_it() -> None:
+    rule = Rule(library=("keras.src.optimizers",))
+    student = "import keras\ndef conv2d(i, k):\n    keras.optimizers.SGD(0.1)\n    return i"
+    assert run(student, rule=rule)[1].called == "keras.src.optimizers.SGD"
