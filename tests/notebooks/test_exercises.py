@@ -343,3 +343,74 @@ def test_each_exercise_says_what_is_off_limits(section: str, solution_id: str, t
     for path in rule.library:
         names = FAMILIES.get(path.split(".")[0], (path.split(".")[-1],))
         assert any(n in line for n in names), f"{section}/{solution_id}: the off-limits paragraph does not name {path}"
+
+
+# ------------------------------------------------------------------- hints
+
+
+HINT_RUN = 10  # consecutive tokens of the solution's code a hint may not repeat
+
+
+def _code_tokens(source: str) -> list[str]:
+    import io
+    import tokenize
+
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
+            tokenize.STRING}
+    try:
+        return [t.string for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type not in skip]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        import re
+
+        return re.findall(r"\w+|[^\w\s]", source)
+
+
+def _longest_common_run(a: list[str], b: list[str]) -> list[str]:
+    best, end = 0, 0
+    previous = [0] * (len(b) + 1)
+    for i in range(1, len(a) + 1):
+        current = [0] * (len(b) + 1)
+        for j in range(1, len(b) + 1):
+            if a[i - 1] == b[j - 1]:
+                current[j] = previous[j - 1] + 1
+                if current[j] > best:
+                    best, end = current[j], i
+        previous = current
+    return a[end - best:end]
+
+
+def _hints(source: str) -> list[str]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        value = None
+        if isinstance(node, ast.keyword) and node.arg == "hint":
+            value = node.value
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id.upper().startswith("_HINT")
+                                                  for t in node.targets):
+            value = node.value
+        if value is not None:
+            found += [c.value for c in ast.walk(value) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+    return found
+
+
+@pytest.mark.parametrize("section,solution_id,test_ids", CASES, ids=IDS)
+def test_hints_say_what_to_think_about_not_the_code_to_type(section: str, solution_id: str, test_ids: list[str]) -> None:
+    import ast
+    import re
+
+    nb = notebooks.read(SOURCE / section / f"{section}.ipynb")
+    ex = next(e for e in notebooks.exercises(nb) if e.solution_id == solution_id)
+    solution = re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION.*$", "", nb.cells[ex.solution_index].source, flags=re.M)
+    lines = solution.splitlines()
+    for node in ast.walk(ast.parse(solution)):  # the signatures are the exercise's, not its answer
+        if isinstance(node, ast.FunctionDef):
+            for k in range(node.lineno - 1, node.body[0].lineno - 1):
+                lines[k] = ""
+    code = _code_tokens("\n".join(lines))
+    for source in _test_sources(section, solution_id):
+        for hint in _hints(source):
+            run = _longest_common_run(_code_tokens(hint), code)
+            assert len(run) < HINT_RUN, (f"{section}/{solution_id}: a hint repeats the solution's code "
+                                         f"({' '.join(run)!r}): say what to think about instead: {hint!r}")
