@@ -136,7 +136,7 @@ _TEST_FILES: set[str] = set()
 
 def _compile_rules(rules: dict) -> None:
     """Resolve each exercise's off-limits paths (``course.integrity``) once, in the zygote."""
-    global _DEFAULT_RULE
+    global _DEFAULT_RULE, _TRUSTED
     from course import integrity
 
     integrity.GRADER = True  # a Checker made by student code starts no watch of its own
@@ -146,6 +146,37 @@ def _compile_rules(rules: dict) -> None:
                               str(spec.get("advice", integrity.DEFAULT_RULE.advice)),
                               tuple(str(a) for a in spec.get("answers", ())))
         _RULES[exercise] = integrity.compiled(rule)
+    integrity.library_roots()
+    classes = [integrity.Watch, integrity.Violation, integrity.Targets, integrity.CompiledRule, integrity.Rule]
+    _TRUSTED = ({cls: dict(vars(cls)) for cls in classes},
+                {k: getattr(integrity, k) for k in ("_ROOTS", "GRADER", "STRICT", "TAMPER_BUILTINS", "TAMPER_FUNCTIONS")},
+                dict(_RULES))
+
+
+_TRUSTED: tuple = ({}, {}, {})
+
+
+def _restore_watch() -> None:
+    """Put back the watch's classes, settings and rules as preloaded: an answer cell may have patched them."""
+    from course import integrity
+
+    classes, settings, rules = _TRUSTED
+    for cls, members in classes.items():
+        for name in [n for n in vars(cls) if n not in members]:
+            try:
+                delattr(cls, name)
+            except (AttributeError, TypeError):
+                pass
+        for name, value in members.items():
+            if vars(cls).get(name, _MISSING) is not value:
+                try:
+                    setattr(cls, name, value)
+                except (AttributeError, TypeError):
+                    pass
+    for name, value in settings.items():
+        setattr(integrity, name, value)
+    _RULES.clear()
+    _RULES.update(rules)
 
 
 _SHELL = None
@@ -534,6 +565,7 @@ def _run_code_cell(shell, code: str) -> dict:
 
 def _run_test_cell(shell, code: str, name: str, cell: dict | None = None) -> dict:
     changed = _restore_library()  # first: everything below uses library functions
+    _restore_watch()
     name = f"{name[:-1]} {os.urandom(8).hex()}>"
     _TEST_FILES.add(name)
     recorder = _Recorder(name)

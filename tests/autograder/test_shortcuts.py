@@ -53,3 +53,30 @@ def test_the_grader_gives_every_shortcut_zero(section: str, tmp_path: Path) -> N
                 assert any(r["status"] == "off-limits" and reason in r["message"] for r in got), (
                     f"{section}/{gid}/{path.name}: scored 0, but not for calling what is off-limits: "
                     f"{[(r['status'], r['message'][:160]) for r in got]}")
+
+
+TAMPERED_WATCH = {
+    "patched_methods": ("import course.integrity as ci\n"
+                        "ci.Watch.first = lambda self: None\n"
+                        "ci.Watch._hit = lambda self, *args: None\n"),
+    "everything_is_library": "import course.integrity as ci\nci._ROOTS = ('/',)\n",
+    "rules_cleared": ("import sys\n_f = sys._getframe()\nwhile _f is not None:  # up to the runner's own globals\n"
+                      "    if isinstance(_f.f_globals.get('_RULES'), dict):\n        _f.f_globals['_RULES'].clear()\n"
+                      "    _f = _f.f_back\n"),
+}
+
+
+def test_an_answer_that_patches_the_grader_watch_still_scores_zero(tmp_path: Path) -> None:
+    """The runner puts the watch back as it was preloaded before every test cell."""
+    section = "05_convolutional_networks"
+    course = h.lecture_course(tmp_path, section)
+    release = h.release_nb(course, section)
+    shortcut = (SHORTCUTS / section / "conv2d" / "course_alias.py").read_text(encoding="utf-8")
+    for student, patch in TAMPERED_WATCH.items():
+        h.submit(course, student, section, h.fill(release, {"conv2d": patch + shortcut}))
+    grade(GradeOptions(section, course, workers=2), log=lambda s: None)
+    rows = h.by_cell(h.csv_rows(course, section))
+    for student in TAMPERED_WATCH:
+        row = rows[(student, "conv2d_test")]
+        assert (row["status"], float(row["score"])) == ("off-limits", 0.0), (student, row["message"])
+        assert "course.widgets.convolution.conv2d" in row["message"]
