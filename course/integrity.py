@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-__all__ = ["Rule", "Violation", "Watch", "rule_for", "resolve", "describe", "compiled"]
+__all__ = ["Rule", "Violation", "Watch", "rule_for", "resolve", "compiled"]
 
 
 @dataclass(frozen=True)
@@ -335,13 +335,6 @@ def short(path: str) -> str:
         if path.startswith(long):
             return brief + path[len(long):]
     return path
-
-
-def describe(exercise: str | None) -> str:
-    """One sentence naming what ``exercise`` rules out (for the exercise text and the README)."""
-    r = rule_for(exercise)
-    names = [short(p) for p in r.course + r.library]
-    return ", ".join(names) if names else "nothing but the test cells' own helpers"
 
 
 class Watch:
