@@ -43,6 +43,8 @@ from course import integrity
 __all__ = [
     "Checker",
     "CheckFailed",
+    "ExerciseOpen",
+    "requires",
     "compare",
     "encode",
     "decode",
@@ -67,6 +69,33 @@ DEFAULT_HINTS = {
 
 class CheckFailed(AssertionError):
     """A check did not hold; the message is written for the student."""
+
+
+class ExerciseOpen(Exception):
+    """A lecture cell needs an exercise's answer that is not written yet; the message says which."""
+
+
+def requires(exercise: str, *names: str) -> None:
+    """Stop a lecture cell that uses the answers of ``exercise`` while they are not written yet.
+
+    ``requires("Exercise 1", "to_bytes", "days_to_fill")`` at the top of a cell:
+    when one of the names is not defined, or is still the stub that only raises
+    ``NotImplementedError``, the cell stops with "✘ Finish Exercise 1 first: this
+    cell uses your to_bytes." instead of a NameError or an empty traceback.
+    """
+    namespace = sys._getframe(1).f_globals
+    for name in names:
+        value = namespace.get(name)
+        if value is None or _is_stub(value):
+            _show_checks_plainly()
+            raise ExerciseOpen(f"✘ Finish {exercise} first: this cell uses your {name}, "
+                               f"so run it once {exercise} passes its check.")
+
+
+def _is_stub(value: Any) -> bool:
+    code = getattr(value, "__code__", None)
+    return isinstance(code, types.CodeType) and set(code.co_names) <= {"NotImplementedError"} \
+        and "NotImplementedError" in code.co_names
 
 
 # --------------------------------------------------------------------------- data
@@ -425,13 +454,13 @@ def _show_checks_plainly() -> bool:
         return True
     shell.events.register("post_run_cell", _stop_watches)
     if not tuple(getattr(shell, "custom_exceptions", ()) or ()):  # someone else's handler: leave it alone
-        shell.set_custom_exc((CheckFailed, NotImplementedError), _plain_traceback)
+        shell.set_custom_exc((CheckFailed, ExerciseOpen, NotImplementedError), _plain_traceback)
     shell._course_checks_plainly = True
     return True
 
 
 def _plain_traceback(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
-    if issubclass(etype, CheckFailed):
+    if issubclass(etype, (CheckFailed, ExerciseOpen)):
         stb = [str(value)]
     else:
         label = _unanswered(tb)

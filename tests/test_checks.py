@@ -216,3 +216,14 @@ def test_comparing_a_naive_softmax_raises_no_warning_of_its_own() -> None:
             Checker("Exercise 1: softmax").close(np.array([np.nan, np.nan]), [0.5, 0.5], what="softmax of [1000, 1000]")
         with pytest.raises(CheckFailed):
             Checker("Exercise 1: softmax").close(np.array([np.inf, -np.inf]), [0.5, 0.5], what="infinities")
+
+
+def test_a_lecture_cell_that_needs_an_open_exercise_says_so(kernel) -> None:
+    out = kernel.run('from course.checks import requires\nrequires("Exercise 9", "not_written_yet")\nnot_written_yet(1)')
+    assert (out.ok, out.ename) == (False, "ExerciseOpen")
+    assert out.traceback == ("✘ Finish Exercise 9 first: this cell uses your not_written_yet, "
+                             "so run it once Exercise 9 passes its check.",)
+    assert kernel.run("def stub(x):\n    '''Doc.'''\n    # YOUR CODE HERE\n    raise NotImplementedError()").ok
+    assert kernel.run('requires("Exercise 9", "stub")').ename == "ExerciseOpen"
+    assert kernel.run("def stub(x):\n    return x").ok
+    assert kernel.run('requires("Exercise 9", "stub")\nprint(stub(3))').stdout == "3\n"

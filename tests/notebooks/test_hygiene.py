@@ -99,3 +99,36 @@ def test_notebooks_do_not_define_helpers(path) -> None:
     for i, cell in enumerate(notebooks.read(path).cells):
         if cell.cell_type == "code" and not notebooks.is_solution_code(cell) and not notebooks.is_test_cell(cell):
             assert not re.search(r"^\s*(def|class) ", cell.source, re.M), f"cell {i} defines a helper: move it into course/"
+
+
+@pytest.mark.parametrize("path", SECTIONS, ids=IDS(SECTIONS))
+def test_lecture_cells_that_use_an_answer_require_it_first(path) -> None:
+    """While an exercise is open, a later cell that uses its answer says "finish Exercise N first"."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from autograder.transform import checker_label
+
+    nb = notebooks.read(path)
+    exercises = notebooks.exercises(nb)
+    owner = {name: checker_label(nb.cells[e.test_indices[0]].source)
+             for e in exercises for name in notebooks.assigned_names(nb.cells[e.solution_index].source)}
+    graded = {e.solution_index for e in exercises} | {t for e in exercises for t in e.test_indices}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or i in graded:
+            continue
+        tree = ast.parse(TransformerManager().transform_cell(cell.source))
+        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} & set(owner)
+        if not used:
+            continue
+        required = set()
+        for node in tree.body:
+            call = node.value if isinstance(node, ast.Expr) else None
+            if not (isinstance(call, ast.Call) and getattr(call.func, "id", getattr(call.func, "attr", "")) == "requires"):
+                break
+            args = [a.value for a in call.args if isinstance(a, ast.Constant)]
+            required |= {(args[0], name) for name in args[1:]}
+        missing = sorted(u for u in used if (owner[u], u) not in required)
+        assert not missing, (f"cell {i} uses {missing} (an exercise's answer): start it with "
+                             f"requires(\"{owner[missing[0]]}\", ...) so that an open exercise reads 'finish it first'")
