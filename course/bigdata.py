@@ -26,6 +26,9 @@ __all__ = [
     "UNITS",
     "SECONDS_PER_DAY",
     "DAYS_PER_YEAR",
+    "FULL_SKY_DEG2",
+    "annual_growth",
+    "colour_features",
     "Survey",
     "SDSS",
     "LSST",
@@ -38,6 +41,7 @@ __all__ = [
     "array_nbytes",
     "footprint_table",
     "iter_chunks",
+    "peak_memory",
     "RunningStats",
     "welford",
     "naive_moments",
@@ -63,6 +67,8 @@ UNITS: dict[str, int] = {
 }
 SECONDS_PER_DAY = 86_400
 DAYS_PER_YEAR = 365.25
+#: The whole celestial sphere in square degrees: 4 pi steradians times (180 / pi)**2, about 41 253.
+FULL_SKY_DEG2 = 4 * math.pi * (180 / math.pi) ** 2
 
 
 def format_bytes(n_bytes: float, digits: int = 3) -> str:
@@ -183,6 +189,30 @@ def plot_cumulative_volume(
     return fig
 
 
+def annual_growth(factor: float, years: float) -> float:
+    """The constant yearly growth rate that multiplies a quantity by ``factor`` in ``years`` years.
+
+    ``annual_growth(10, 10)`` is about 0.259: ten times as much after a decade is 26 % more every
+    year.  Data volumes and launch counts are quoted as "x times in y years"; a rate per year is
+    easier to compare.  Defined in 00_big_data_in_science.
+    """
+    if factor <= 0 or years <= 0:
+        raise ValueError(f"factor and years must be positive, got {factor} and {years}")
+    return float(factor ** (1.0 / years) - 1.0)
+
+
+def colour_features(catalog: pd.DataFrame, bands: Sequence[str] = ("u", "g", "r", "i", "z")) -> np.ndarray:
+    """Features of a photometric catalogue: the colours of neighbouring bands and the r magnitude.
+
+    A colour is a difference of magnitudes (``u - g``, ``g - r``, ...): a ratio of fluxes, which
+    does not depend on how far away or how bright the object is, only on its spectrum.  Returns an
+    ``(n, len(bands))`` array: ``len(bands) - 1`` colours, then ``r``.
+    Defined in 00_big_data_in_science (the analytics pipeline).
+    """
+    mags = catalog[list(bands)].to_numpy(dtype=float)
+    return np.column_stack([mags[:, :-1] - mags[:, 1:], catalog["r"].to_numpy(dtype=float)])
+
+
 # ------------------------------------------------------------ numpy at scale
 
 
@@ -222,6 +252,30 @@ def iter_chunks(array: np.ndarray, chunk_size: int) -> Iterator[np.ndarray]:
         raise ValueError("chunk_size must be positive")
     for start in range(0, len(array), chunk_size):
         yield array[start : start + chunk_size]
+
+
+def peak_memory(job: Callable[[], Any]) -> int:
+    """Bytes allocated at the peak while ``job()`` runs, above what was allocated before it.
+
+    Measured with :mod:`tracemalloc`, which NumPy reports its array buffers to, so it sees the
+    temporaries of an expression such as ``2.0 * x + 3.0 * y``.  The result of ``job`` is
+    dropped.  Defined in 00_big_data_in_science.
+    """
+    import tracemalloc
+
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        result = job()
+        peak = tracemalloc.get_traced_memory()[1]
+        del result
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return max(0, peak - before)
 
 
 # ----------------------------------------------------- streaming statistics

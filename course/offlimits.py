@@ -55,9 +55,11 @@ RULES: dict[str, Rule] = {
         advice="write the epoch loop and the mistake-driven update yourself"),
     "confusion_metrics": Rule(
         course=("course.widgets.threshold.confusion_at", "course.widgets.threshold.rates_at",
+                "course.widgets.threshold.roc_curve_points",
                 "course.widgets.threshold.ThresholdExplorer", "course.widgets.threshold.make_threshold_explorer"),
         library=("sklearn.metrics", "tensorflow.math.confusion_matrix", "keras.src.metrics", "pandas.crosstab"),
-        advice="count the four cases yourself with NumPy comparisons"),
+        advice="count the four cases yourself with NumPy comparisons, work out the expected true and false flags "
+               "among n examples, and check every distinct score as a threshold"),
     "roc": Rule(
         course=("course.widgets.threshold.roc_curve_points", "course.widgets.threshold.auc_trapezoid",
                 "course.widgets.threshold.ThresholdExplorer", "course.widgets.threshold.make_threshold_explorer"),
@@ -206,7 +208,7 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     "streaming_stats": ("streaming_stats",),
     "word_count": ("map_words", "reduce_counts"),
     "perceptron": ("perceptron_train", "perceptron_predict"),
-    "confusion_metrics": ("confusion_counts", "classification_metrics"),
+    "confusion_metrics": ("confusion_counts", "precision_at_prevalence", "lowest_threshold"),
     "roc": ("roc_points", "roc_auc"),
     "activations": ("sigmoid", "sigmoid_derivative", "tanh_derivative", "relu_derivative", "softplus", "leaky_relu",
                     "elu", "elu_derivative"),

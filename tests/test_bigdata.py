@@ -198,3 +198,59 @@ def test_map_reduce_empty_input_and_bad_arguments():
     assert run.output == {} and run.records_per_mapper == [0, 0, 0]
     with pytest.raises(ValueError):
         bd.map_reduce(WORDS, lambda w: [(w, 1)], lambda k, vs: sum(vs), n_mappers=0)
+
+
+# ------------------------------------------------------------------ growth, sky, memory, features
+
+
+def test_full_sky_is_about_41253_square_degrees():
+    assert bd.FULL_SKY_DEG2 == pytest.approx(41_252.96, abs=0.01)
+    # SDSS's 14 555 square degrees are about a third of the sky
+    assert 14_555 / bd.FULL_SKY_DEG2 == pytest.approx(0.3528, abs=1e-4)
+
+
+@pytest.mark.parametrize("factor, years, rate", [(10, 10, 0.2589254), (2, 1, 1.0), (1, 5, 0.0), (17 / 1.5, 5, 0.6251)])
+def test_annual_growth(factor, years, rate):
+    r = bd.annual_growth(factor, years)
+    assert r == pytest.approx(rate, abs=1e-4)
+    assert (1 + r) ** years == pytest.approx(factor)
+
+
+@pytest.mark.parametrize("factor, years", [(0, 5), (-2, 5), (10, 0)])
+def test_annual_growth_rejects_nonsense(factor, years):
+    with pytest.raises(ValueError):
+        bd.annual_growth(factor, years)
+
+
+def test_peak_memory_sees_numpy_temporaries():
+    x, y = np.ones(1_000_000), np.ones(1_000_000)
+    out = np.empty_like(x)
+    assert bd.peak_memory(lambda: np.add(np.multiply(x, 2.0, out=out), 1.0, out=out)) < 0.01 * x.nbytes
+    two = bd.peak_memory(lambda: 2.0 * x + 3.0 * y)  # the result and one temporary at least
+    assert 2 * x.nbytes <= two < 3.01 * x.nbytes
+    assert bd.peak_memory(lambda: np.stack([x, y, x])) >= 3 * x.nbytes
+
+
+def test_peak_memory_leaves_tracing_as_it_was():
+    import tracemalloc
+
+    assert not tracemalloc.is_tracing()
+    bd.peak_memory(lambda: np.ones(1000))
+    assert not tracemalloc.is_tracing()
+    tracemalloc.start()
+    try:
+        assert bd.peak_memory(lambda: np.ones(100_000)) >= 800_000
+        assert tracemalloc.is_tracing()
+    finally:
+        tracemalloc.stop()
+
+
+def test_colour_features_are_neighbouring_band_differences_and_r():
+    import pandas as pd
+
+    cat = pd.DataFrame({"u": [20.0, 19.0], "g": [19.0, 18.5], "r": [18.5, 18.4], "i": [18.2, 18.4], "z": [18.0, 18.5]})
+    np.testing.assert_allclose(bd.colour_features(cat), [[1.0, 0.5, 0.3, 0.2, 18.5], [0.5, 0.1, 0.0, -0.1, 18.4]],
+                               atol=1e-12)
+    from course import data
+
+    assert bd.colour_features(data.sky_catalog(10, seed=1)).shape == (10, 5)

@@ -7,12 +7,21 @@ def confusion_counts(y_true, y_pred, positive=1):
             int(np.sum(~actual & flagged)), int(np.sum(~actual & ~flagged)))
 
 
-def classification_metrics(tp, fp, fn, tn):
-    """Accuracy, precision, recall, FPR and F1 from the four counts; 0.0 wherever a denominator is 0."""
-    def ratio(num, den):
-        return float(num) / den if den > 0 else 0.0
+def precision_at_prevalence(recall, fpr, prevalence):
+    """Expected precision of a classifier with this recall and FPR where a fraction `prevalence` is positive."""
+    true_flags = recall * prevalence
+    false_flags = fpr * (1 - prevalence)
+    return true_flags / (true_flags + false_flags) if true_flags + false_flags > 0 else 0.0
 
-    precision = ratio(tp, tp + fp)
-    recall = ratio(tp, tp + fn)
-    return {"accuracy": ratio(tp + tn, tp + fp + fn + tn), "precision": precision, "recall": recall,
-            "fpr": ratio(fp, fp + tn), "f1": ratio(2 * precision * recall, precision + recall)}
+
+def lowest_threshold(y_true, scores, max_fp_per_tp, positive=1):
+    """(t, tp, fp) for the lowest distinct score t with tp > 0 and fp <= max_fp_per_tp * tp; None if none."""
+    actual = np.asarray(y_true) == positive
+    scores = np.asarray(scores, dtype=float)
+    best = None
+    for t in sorted(set(scores.tolist()), reverse=True):
+        flagged = scores >= t
+        tp, fp = int(np.sum(actual & flagged)), int(np.sum(~actual & flagged))
+        if tp > 0 and fp <= max_fp_per_tp * tp:
+            best = (float(t), tp, fp)
+    return best
