@@ -37,6 +37,10 @@ __all__ = [
     "dense_params",
     "conv2d_params",
     "receptive_field",
+    "locally_connected_params",
+    "locally_connected2d",
+    "IMAGE_TASKS",
+    "build_task_model",
     "build_lecture_cnn",
     "layer_table",
     "digits_split",
@@ -106,6 +110,117 @@ def receptive_field(layers: Sequence[tuple[int, int]]) -> int:
         r += (k - 1) * jump
         jump *= s
     return r
+
+
+def locally_connected_params(height: int, width: int, kernel_size: int | tuple[int, int], in_channels: int,
+                             filters: int, stride: int = 1) -> int:
+    """Weights and biases of a *locally connected* layer ("valid" padding): a convolution without weight sharing.
+
+    Every one of the ``o_h x o_w`` output positions has its own ``k_h x k_w x in_channels x
+    filters`` kernel and its own ``filters`` biases, so the count is ``o_h * o_w`` times
+    :func:`conv2d_params`, with ``o = (n - k) // stride + 1`` per axis: it grows with the image.
+
+    Defined in 05_convolutional_networks.
+    """
+    kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else tuple(kernel_size)
+    for name, v in (("height", height), ("width", width), ("stride", stride)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    if kh > height or kw > width:
+        raise ValueError(f"the {kh}x{kw} kernel does not fit in a {height}x{width} input")
+    oh, ow = (height - kh) // stride + 1, (width - kw) // stride + 1
+    return oh * ow * conv2d_params((kh, kw), in_channels, filters)
+
+
+def locally_connected2d(x: np.ndarray, kernels: np.ndarray, bias: np.ndarray, stride: int = 1) -> np.ndarray:
+    """A locally connected layer ("valid" padding, no activation): each output position has its own kernel.
+
+    ``x`` is ``(H, W, C_in)``; ``kernels`` is ``(o_h, o_w, k_h, k_w, C_in, C_out)``, one kernel per
+    output position; ``bias`` is ``(o_h, o_w, C_out)``. Output ``(o_h, o_w, C_out)``:
+    ``out[i, j, f] = bias[i, j, f] + sum over the window at (i s, j s) of x * kernels[i, j, ..., f]``.
+    With the same kernel and bias at every position it is a convolution layer: weight sharing is
+    exactly that constraint.
+
+    Defined in 05_convolutional_networks.
+    """
+    x = np.asarray(x, dtype=float)
+    kernels = np.asarray(kernels, dtype=float)
+    bias = np.asarray(bias, dtype=float)
+    if x.ndim != 3 or kernels.ndim != 6:
+        raise ValueError(f"x must be (H, W, C_in) and kernels (o_h, o_w, k_h, k_w, C_in, C_out), "
+                         f"got {x.shape} and {kernels.shape}")
+    oh, ow, kh, kw, cin, cout = kernels.shape
+    if cin != x.shape[2]:
+        raise ValueError(f"the kernels expect {cin} input channels, the input has {x.shape[2]}")
+    if ((x.shape[0] - kh) // stride + 1, (x.shape[1] - kw) // stride + 1) != (oh, ow):
+        raise ValueError(f"a {x.shape[0]}x{x.shape[1]} input with {kh}x{kw} kernels and stride {stride} has "
+                         f"{(x.shape[0] - kh) // stride + 1}x{(x.shape[1] - kw) // stride + 1} output positions, "
+                         f"but kernels are given for {oh}x{ow}")
+    if bias.shape != (oh, ow, cout):
+        raise ValueError(f"bias must have shape {(oh, ow, cout)}, got {bias.shape}")
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(0, 1))[::stride, ::stride]
+    # windows: (o_h, o_w, C_in, k_h, k_w)
+    return np.einsum("ijcmn,ijmncf->ijf", windows, kernels) + bias
+
+
+#: The image tasks of :func:`build_task_model`, in the order the lecture presents them.
+IMAGE_TASKS = ("classification", "detection", "rotated detection", "segmentation", "denoising",
+               "pansharpening", "forecasting")
+
+
+def build_task_model(task: str, height: int, width: int, bands: int, *, classes: int = 10, ratio: int = 4,
+                     steps: int = 6, boxes: int = 2, filters: int = 16) -> "keras.Model":
+    """A small, untrained CNN whose input and output have the shapes of one image task.
+
+    For an ``height x width`` image with ``bands`` channels:
+
+    - ``"classification"``: -> ``(classes,)`` probabilities (global average pooling, dense softmax);
+    - ``"detection"`` / ``"rotated detection"``: three stride-2 convolutions, then per cell of the
+      ``height/8 x width/8`` grid ``boxes`` boxes of 4 numbers (x, y, w, h), 5 with the angle,
+      plus a confidence each, and ``classes`` class scores: ``(h/8, w/8, boxes*(4+1)+classes)``;
+    - ``"segmentation"``: -> ``(height, width, classes)``, a softmax per pixel;
+    - ``"denoising"``: -> ``(height, width, bands)``, the same shape as the input;
+    - ``"pansharpening"``: two inputs, ``(height, width, bands)`` multispectral and
+      ``(ratio*height, ratio*width, 1)`` panchromatic -> ``(ratio*height, ratio*width, bands)``;
+    - ``"forecasting"``: ``(height, width, bands, steps)`` past images -> ``(height, width, bands)``,
+      the next one (the steps are stacked as channels, then convolved).
+
+    Every convolution but the last uses "same" padding and ReLU. Defined in 05_convolutional_networks.
+    """
+    import keras
+
+    if task not in IMAGE_TASKS:
+        raise ValueError(f"unknown task {task!r}; choose one of {IMAGE_TASKS}")
+    conv = lambda n, **kw: keras.layers.Conv2D(n, 3, padding="same", activation="relu", **kw)  # noqa: E731
+    name = task.replace(" ", "_")
+    if task == "pansharpening":
+        ms = keras.Input((height, width, bands), name="multispectral")
+        pan = keras.Input((ratio * height, ratio * width, 1), name="panchromatic")
+        up = keras.layers.UpSampling2D(ratio, interpolation="bilinear")(ms)
+        h = conv(filters)(keras.layers.Concatenate()([up, pan]))
+        out = keras.layers.Conv2D(bands, 1, name="sharpened")(conv(filters)(h))
+        return keras.Model([ms, pan], out, name=name)
+    if task == "forecasting":
+        past = keras.Input((height, width, bands, steps), name="past_images")
+        h = keras.layers.Reshape((height, width, bands * steps))(past)
+        out = keras.layers.Conv2D(bands, 1, name="next_image")(conv(filters)(conv(filters)(h)))
+        return keras.Model(past, out, name=name)
+    image = keras.Input((height, width, bands), name="image")
+    if task == "classification":
+        h = keras.layers.MaxPooling2D(2)(conv(filters)(image))
+        h = keras.layers.GlobalAveragePooling2D()(conv(2 * filters)(h))
+        out = keras.layers.Dense(classes, activation="softmax", name="class_probabilities")(h)
+    elif task in ("detection", "rotated detection"):
+        h = image
+        for k in range(3):
+            h = conv(filters * 2 ** k, strides=2)(h)
+        per_box = (5 if task == "rotated detection" else 4) + 1
+        out = keras.layers.Conv2D(boxes * per_box + classes, 1, name="boxes_and_classes")(h)
+    elif task == "segmentation":
+        out = keras.layers.Conv2D(classes, 1, activation="softmax", name="class_per_pixel")(conv(filters)(conv(filters)(image)))
+    else:  # denoising
+        out = keras.layers.Conv2D(bands, 1, name="clean_image")(conv(filters)(conv(filters)(image)))
+    return keras.Model(image, out, name=name)
 
 
 # ------------------------------------------------------------------------ model

@@ -112,13 +112,21 @@ RULES: dict[str, Rule] = {
         advice="keep best, best_epoch and the wait counter in a plain loop"),
     # -------------------------------------------------------- 05_convolutional_networks
     "conv_output_size": Rule(
-        course=("course.widgets.convolution",),
+        course=("course.widgets.convolution", "course.cnn.locally_connected_params"),
         library=_TF_CONV + ("keras.src.ops.operation_utils.compute_conv_output_shape",),
-        advice="work out the output length from n, k, the stride and the padding yourself"),
+        advice="work out how many pixels the dilated kernel spans, then the output length from n, the stride and "
+               "the padding, yourself"),
     "conv2d": Rule(
-        course=("course.widgets.convolution", "course.cnn.plot_filter_bank", "course.cnn.plot_shift_equivariance"),
+        course=("course.widgets.convolution", "course.cnn.locally_connected2d", "course.cnn.plot_filter_bank",
+                "course.cnn.plot_shift_equivariance"),
         library=_TF_CONV + ("scipy.signal", "scipy.ndimage.correlate", "scipy.ndimage.convolve"),
         advice="pad the image and write the loop over the output pixels yourself"),
+    "conv2d_layer": Rule(
+        course=("course.widgets.convolution", "course.cnn.locally_connected2d", "course.cnn.plot_filter_bank",
+                "course.cnn.plot_shift_equivariance"),
+        library=_TF_CONV + ("scipy.signal", "scipy.ndimage.correlate", "scipy.ndimage.convolve"),
+        advice="sum window x kernel over the rows, columns and input channels yourself, once per filter "
+               "(your own conv2d from Exercise 2 may help)"),
     "max_pool2d": Rule(
         course=("course.widgets.convolution",),
         library=("tensorflow.nn.max_pool2d", "tensorflow.nn.max_pool", "tensorflow.nn.pool",
@@ -220,8 +228,9 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     "stratified_split": ("stratified_split",),
     "l2_loss": ("l2_loss_and_grad",),
     "early_stopping": ("early_stopping_epoch",),
-    "conv_output_size": ("conv_output_size",),
+    "conv_output_size": ("conv_output_size", "min_input_size"),
     "conv2d": ("conv2d",),
+    "conv2d_layer": ("conv2d_layer", "colour_layer"),
     "max_pool2d": ("max_pool2d",),
     "build_cnn": ("build_cnn",),
     "sliding_windows": ("sliding_windows",),

@@ -282,3 +282,103 @@ def test_plot_feature_maps_one_row_per_layer(trained):
     for row, (name, fmap) in enumerate(maps):
         assert name in axes[row, 1].get_ylabel()
         np.testing.assert_allclose(axes[row, 3].images[0].get_array(), fmap[:, :, 2], atol=1e-6)
+
+
+# ------------------------------------------------------- locally connected layers
+
+
+def _locally_connected_by_loops(x, kernels, bias, stride):
+    oh, ow, kh, kw, cin, cout = kernels.shape
+    out = np.zeros((oh, ow, cout))
+    for i in range(oh):
+        for j in range(ow):
+            window = x[i * stride:i * stride + kh, j * stride:j * stride + kw, :]
+            for f in range(cout):
+                out[i, j, f] = bias[i, j, f] + np.sum(window * kernels[i, j, :, :, :, f])
+    return out
+
+
+@pytest.mark.parametrize("shape,kernel,cout,stride", [((6, 7, 2), (3, 3), 3, 1), ((9, 8, 3), (2, 3), 2, 2),
+                                                      ((5, 5, 1), (5, 5), 4, 1)])
+def test_locally_connected2d_matches_loops(shape, kernel, cout, stride):
+    rng = np.random.default_rng(sum(shape))
+    x = rng.normal(size=shape)
+    oh, ow = (shape[0] - kernel[0]) // stride + 1, (shape[1] - kernel[1]) // stride + 1
+    kernels = rng.normal(size=(oh, ow, *kernel, shape[2], cout))
+    bias = rng.normal(size=(oh, ow, cout))
+    np.testing.assert_allclose(cnn.locally_connected2d(x, kernels, bias, stride),
+                               _locally_connected_by_loops(x, kernels, bias, stride), atol=1e-12)
+    assert kernels.size + bias.size == cnn.locally_connected_params(shape[0], shape[1], kernel, shape[2], cout, stride)
+
+
+def test_locally_connected2d_with_shared_weights_is_a_convolution_layer(keras):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(3)
+    x, k, b = rng.normal(size=(7, 6, 3)), rng.normal(size=(3, 2, 3, 4)), rng.normal(size=4)
+    for stride in (1, 2):
+        oh, ow = (7 - 3) // stride + 1, (6 - 2) // stride + 1
+        tied = np.broadcast_to(k, (oh, ow, *k.shape))
+        conv = tf.nn.conv2d(x[None], k, strides=stride, padding="VALID")[0].numpy() + b
+        np.testing.assert_allclose(cnn.locally_connected2d(x, tied, np.broadcast_to(b, (oh, ow, 4)), stride), conv,
+                                   atol=1e-10)
+    untied = np.broadcast_to(k, (5, 5, *k.shape)).copy()
+    untied[0, 0] += 1.0  # one position with its own kernel: no longer a convolution
+    conv = tf.nn.conv2d(x[None], k, strides=1, padding="VALID")[0].numpy() + b
+    got = cnn.locally_connected2d(x, untied, np.broadcast_to(b, (5, 5, 4)))
+    assert not np.allclose(got[0, 0], conv[0, 0]) and np.allclose(got[1:], conv[1:])
+
+
+def test_locally_connected_params_grow_with_the_image():
+    assert cnn.locally_connected_params(28, 28, 3, 1, 32) == 26 * 26 * cnn.conv2d_params(3, 1, 32) == 216_320
+    assert cnn.locally_connected_params(64, 64, 3, 5, 32, stride=2) == 31 * 31 * 1_472
+    assert cnn.locally_connected_params(3, 3, 3, 2, 2) == cnn.conv2d_params(3, 2, 2)  # one position: no sharing to lose
+    for bad in [dict(height=0), dict(stride=0), dict(kernel_size=30)]:
+        args = dict(height=28, width=28, kernel_size=3, in_channels=1, filters=8) | bad
+        with pytest.raises(ValueError):
+            cnn.locally_connected_params(**args)
+
+
+def test_locally_connected2d_refuses_mismatched_shapes():
+    x = np.zeros((6, 6, 2))
+    with pytest.raises(ValueError, match="input channels"):
+        cnn.locally_connected2d(x, np.zeros((4, 4, 3, 3, 3, 1)), np.zeros((4, 4, 1)))
+    with pytest.raises(ValueError, match="output positions"):
+        cnn.locally_connected2d(x, np.zeros((3, 3, 3, 3, 2, 1)), np.zeros((3, 3, 1)))
+    with pytest.raises(ValueError, match="bias"):
+        cnn.locally_connected2d(x, np.zeros((4, 4, 3, 3, 2, 1)), np.zeros(1))
+
+
+# --------------------------------------------------------------- image tasks
+
+
+@pytest.mark.parametrize("task,inputs,output", [
+    ("classification", [(32, 40, 13)], (10,)),
+    ("detection", [(32, 40, 13)], (4, 5, 2 * 5 + 10)),
+    ("rotated detection", [(32, 40, 13)], (4, 5, 2 * 6 + 10)),
+    ("segmentation", [(32, 40, 13)], (32, 40, 10)),
+    ("denoising", [(32, 40, 13)], (32, 40, 13)),
+    ("pansharpening", [(32, 40, 13), (128, 160, 1)], (128, 160, 13)),
+    ("forecasting", [(32, 40, 13, 6)], (32, 40, 13)),
+])
+def test_task_models_have_the_shapes_of_their_task(keras, task, inputs, output):
+    model = cnn.build_task_model(task, 32, 40, 13)
+    assert [tuple(t.shape[1:]) for t in model.inputs] == inputs
+    assert tuple(model.outputs[0].shape[1:]) == output
+    batch = [np.random.default_rng(0).random((2, *shape)).astype("float32") for shape in inputs]
+    y = np.asarray(model(batch if len(batch) > 1 else batch[0]))
+    assert y.shape == (2, *output)
+    if task in ("classification", "segmentation"):
+        np.testing.assert_allclose(y.sum(axis=-1), 1.0, atol=1e-5)  # probabilities
+
+
+def test_task_models_follow_their_options(keras):
+    m = cnn.build_task_model("detection", 64, 64, 3, classes=20, boxes=3)
+    assert tuple(m.outputs[0].shape[1:]) == (8, 8, 3 * 5 + 20)
+    m = cnn.build_task_model("pansharpening", 16, 16, 4, ratio=2)
+    assert tuple(m.outputs[0].shape[1:]) == (32, 32, 4)
+    m = cnn.build_task_model("forecasting", 16, 16, 4, steps=3)
+    assert tuple(m.inputs[0].shape[1:]) == (16, 16, 4, 3)
+    with pytest.raises(ValueError, match="unknown task"):
+        cnn.build_task_model("captioning", 16, 16, 3)
+    assert cnn.IMAGE_TASKS[0] == "classification" and len(cnn.IMAGE_TASKS) == 7

@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from course.widgets._base import BlittedFigureWidget
-from course.widgets._text import PathLabels
+from course.widgets._text import PathLabels, contrasting_text
 
 __all__ = [
     "KERNELS",
@@ -38,7 +38,7 @@ __all__ = [
     "window_products",
 ]
 
-#: The seed lecture's example: a 5x5 binary image ...
+#: The lecture's worked example: a 5x5 binary image ...
 LECTURE_IMAGE = np.array(
     [[1, 1, 1, 0, 0],
      [0, 1, 1, 1, 0],
@@ -296,7 +296,11 @@ IMAGE_SOURCES: dict[str, Callable[[], np.ndarray]] = {
 }
 
 PADDINGS = [("valid", "valid"), ("same", "same"), ("zero-pad 1", 1), ("zero-pad 2", 2)]
-_MAX_LABELLED = 144  # write the numbers into maps of up to 12x12 pixels
+_MAX_LABELLED = 144  # write the numbers into maps of up to 12x12 pixels (when they fit at a legible size)
+#: Sizes in points of the numbers written into the panels: as large as the pixels allow, up to the first, and
+#: never smaller than the second (at the figure's 80 dpi, 9 pt draws digits about 7 pixels tall; smaller
+#: numbers are left out rather than drawn illegibly).
+_LABEL_LARGEST, _LABEL_SMALLEST = 14.0, 9.0
 _CUSTOM = "custom (type below)"
 
 
@@ -306,19 +310,39 @@ def _fmt(v: float) -> str:
     return f"{v:.2g}" if abs(v) < 1 else f"{v:.3g}"
 
 
-class _Numbers(PathLabels):
-    """The value of every pixel written on an image: black on light pixels, white on dark ones."""
+def _pixel_box(ax: Any, h: int, w: int) -> tuple[float, float]:
+    """The size in figure pixels of one pixel of an ``h x w`` image drawn (aspect equal) in ``ax``."""
+    box = ax.get_position(original=True)
+    width, height = ax.figure.get_size_inches() * ax.figure.dpi
+    side = min(box.width * width / w, box.height * height / h)
+    return side, side
 
-    def show(self, arr: np.ndarray | None, dark_above: float = 0.0) -> None:
-        """Label every pixel of ``arr`` (None: no labels)."""
+
+class _Numbers(PathLabels):
+    """The value of every pixel written on an image: as large as the pixels allow, black or white,
+    whichever contrasts more with the pixel's colour."""
+
+    def __init__(self, ax: Any, im: Any) -> None:
+        super().__init__(ax, fontsize=_LABEL_LARGEST)
+        self.ax, self.im = ax, im
+
+    def write(self, labels: list[str], arr: np.ndarray) -> None:
+        """Write ``labels`` (one per pixel of ``arr``, row by row) on the image, or nothing if they cannot be legible."""
+        h, w = arr.shape
+        size = self.fit(labels, _pixel_box(self.ax, h, w), largest=_LABEL_LARGEST, smallest=_LABEL_SMALLEST)
+        if size is None:
+            self.clear()
+            return
+        self.set_fontsize(size)
+        rows, cols = np.divmod(np.arange(h * w), w)
+        self.set(labels, np.column_stack([cols, rows]), contrasting_text(self.im.cmap(self.im.norm(arr.ravel()))))
+
+    def show(self, arr: np.ndarray | None) -> None:
+        """Label every pixel of ``arr`` with its value (None: no labels)."""
         if arr is None:
             self.clear()
             return
-        h, w = arr.shape
-        values = arr.ravel()
-        rows, cols = np.divmod(np.arange(h * w), w)
-        self.set([_fmt(float(v)) for v in values], np.column_stack([cols, rows]),
-                 np.where((values > dark_above)[:, None], 0.0, 1.0) * np.ones((1, 3)))
+        self.write([_fmt(float(v)) for v in arr.ravel()], arr)
 
 
 class ConvolutionSlider(BlittedFigureWidget):
@@ -340,10 +364,11 @@ class ConvolutionSlider(BlittedFigureWidget):
             "kernel": widgets.Dropdown(options=[*KERNELS, _CUSTOM], value=kernel, description="kernel"),
             "custom": widgets.Text(value=kernel_text, description="3x3 kernel", continuous_update=False,
                                    layout=widgets.Layout(width="340px")),
-            "stride": widgets.IntSlider(value=stride, min=0, max=4, description="stride"),
+            "stride": widgets.IntSlider(value=stride, min=1, max=4, description="stride"),
             "padding": widgets.Dropdown(options=PADDINGS, value=padding, description="padding"),
             "position": widgets.IntSlider(value=0, min=0, max=8, description="output pixel"),
-            "pool": widgets.ToggleButtons(options=["max", "average"], value=pool, description="2x2 pool"),
+            # A Dropdown, like "padding": its label sits beside it (ToggleButtons put theirs above the buttons).
+            "pool": widgets.Dropdown(options=["max", "average"], value=pool, description="2x2 pool"),
         }
         super().__init__(controls, figsize=(12.0, 3.4), dpi=80,
                          layout_rows=[["image", "kernel", "custom"], ["stride", "padding", "pool"], ["position"]])
@@ -372,11 +397,11 @@ class ConvolutionSlider(BlittedFigureWidget):
         self.ax_out.add_patch(self.cell)
         self.ax_out.add_patch(self.pool_cell_src)
         self.ax_pool.add_patch(self.pool_cell)
-        self.in_numbers = _Numbers(self.ax_in)
-        self.out_numbers = _Numbers(self.ax_out)
-        self.pool_numbers = _Numbers(self.ax_pool)
-        self.prod_numbers = PathLabels(self.ax_prod, fontsize=8)
-        self.pool_note = self.ax_pool.text(0.5, 0.5, "", ha="center", va="center", fontsize=9,
+        self.in_numbers = _Numbers(self.ax_in, self.im_in)
+        self.out_numbers = _Numbers(self.ax_out, self.im_out)
+        self.pool_numbers = _Numbers(self.ax_pool, self.im_pool)
+        self.prod_numbers = _Numbers(self.ax_prod, self.im_prod)
+        self.pool_note = self.ax_pool.text(0.5, 0.5, "", ha="center", va="center", fontsize=11,
                                            transform=self.ax_pool.transAxes)
         # Moving the kernel only changes these: they are drawn over a cached background (blitting),
         # so dragging "output pixel" costs a few milliseconds instead of a full redraw.
@@ -454,7 +479,7 @@ class ConvolutionSlider(BlittedFigureWidget):
         if hi <= lo:  # a constant map shows mid-grey
             lo, hi = lo - 1, hi + 1
         im.set_clim(lo, hi)
-        numbers.show(arr if label and arr.size <= _MAX_LABELLED else None, dark_above=(lo + hi) / 2)
+        numbers.show(arr if label and arr.size <= _MAX_LABELLED else None)
 
     def _draw(self, d: dict[str, Any]) -> None:
         (i, j), s, k = d["ij"], d["stride"], d["kernel"]
@@ -467,11 +492,9 @@ class ConvolutionSlider(BlittedFigureWidget):
         self.im_prod.set_data(prod)
         m = max(float(np.abs(prod).max()), 1e-12)
         self.im_prod.set_clim(-2 * m, 2 * m)  # pale colours: the numbers stay readable
-        rows, cols = np.indices(prod.shape)
-        self.prod_numbers.set([f"{_fmt(w)}×{_fmt(kv)}\n= {_fmt(p)}"
-                               for w, kv, p in zip(d["window"].ravel(), k.ravel(), prod.ravel())],
-                              np.column_stack([cols.ravel(), rows.ravel()]))
-        self.ax_prod.set_title(f"window × kernel: sum = {_fmt(d['total'])}", fontsize=10)
+        self.prod_numbers.write([f"{_fmt(w)}×{_fmt(kv)}\n= {_fmt(p)}"
+                                 for w, kv, p in zip(d["window"].ravel(), k.ravel(), prod.ravel())], prod)
+        self.ax_prod.set_title(f"window × kernel: sum = {_fmt(d['total'])}", fontsize=11)
         pooled = d["pooled"]
         pi, pj = i // 2, j // 2
         inside = pi < pooled.shape[0] and pj < pooled.shape[1]
@@ -490,14 +513,14 @@ class ConvolutionSlider(BlittedFigureWidget):
         self.border.set_bounds(left - 0.5, top - 0.5, img.shape[1], img.shape[0])
         self.border.set_visible(padded_shown)
         self.ax_in.set_title(f"input {img.shape[0]}x{img.shape[1]}" + (" + zero padding" if padded_shown else ""),
-                             fontsize=10)
+                             fontsize=11)
         self._show(self.im_out, self.ax_out, out, self.out_numbers)
-        self.ax_out.set_title(f"feature map {out.shape[0]}x{out.shape[1]}", fontsize=10)
+        self.ax_out.set_title(f"feature map {out.shape[0]}x{out.shape[1]}", fontsize=11)
         self.im_pool.set_visible(bool(pooled.size))
         self._show(self.im_pool, self.ax_pool, pooled if pooled.size else np.zeros((1, 1)), self.pool_numbers,
                    label=bool(pooled.size))
         self.pool_note.set_text("" if pooled.size else "feature map too small\nfor 2x2 pooling")
-        self.ax_pool.set_title(f"{d['pool_mode']} pool 2x2 → {pooled.shape[0]}x{pooled.shape[1]}", fontsize=10)
+        self.ax_pool.set_title(f"{d['pool_mode']} pool 2x2 → {pooled.shape[0]}x{pooled.shape[1]}", fontsize=11)
 
 
 def make_convolution_slider(image: str = "lecture 5x5 example", kernel: str = "lecture X filter", *,

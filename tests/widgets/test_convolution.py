@@ -12,8 +12,11 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from scipy.signal import convolve2d  # noqa: E402
 
+from course.widgets._text import contrast_ratio  # noqa: E402
 from course.widgets.convolution import (  # noqa: E402
+    IMAGE_SOURCES,
     KERNELS,
+    PADDINGS,
     LECTURE_IMAGE,
     LECTURE_KERNEL,
     conv2d,
@@ -268,14 +271,10 @@ def test_position_is_clamped_when_the_feature_map_shrinks() -> None:
 def test_bad_inputs_are_messages_and_the_widget_keeps_working() -> None:
     w = make_convolution_slider(images={"tiny 2x2": np.ones((2, 2))})
     good_picture, good_total = w.image.value, w.data["total"]
-    w.controls["stride"].value = 0
-    assert "stride must be a positive integer" in w.error and "b00020" in w.message.value
-    assert w.image.value == good_picture and w.data["total"] == good_total
-    w.controls["stride"].value = 1
-    assert w.error == ""
     for text, message in [("a b c", "cannot read"), ("1 2; 3 4", "3x3"), ("", "rows separated")]:
         w.controls["custom"].value = text
-        assert message in w.error
+        assert message in w.error and "b00020" in w.message.value
+        assert w.image.value == good_picture and w.data["total"] == good_total  # the last good picture stays
     w.controls["custom"].value = "0 0 0; 0 2 0; 0 0 0"
     assert w.error == ""
     np.testing.assert_array_equal(w.data["output"], 2 * LECTURE_IMAGE[1:4, 1:4])
@@ -311,3 +310,77 @@ def test_static_fallback_has_the_png() -> None:
     bundle = w._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == bytes(w.image.value)
     assert bundle["text/plain"].startswith("Convolution slider")
+
+
+def test_the_stride_slider_offers_only_strides_that_work() -> None:
+    """Every stride the slider allows draws a picture, on every image and padding (no 0, no error)."""
+    w = make_convolution_slider()
+    stride = w.controls["stride"]
+    assert stride.min == 1
+    w.controls["stride"].value = 0  # what the slider cannot show, the model cannot hold either
+    assert stride.value == 1 and w.error == ""
+    for image in IMAGE_SOURCES:
+        w.controls["image"].value = image
+        for _, padding in PADDINGS:
+            w.controls["padding"].value = padding
+            for s in range(stride.min, stride.max + 1):
+                w.controls["stride"].value = s
+                assert w.error == "", (image, padding, s, w.error)
+                assert w.data["output"].shape == conv2d(w.data["image"], w.data["kernel"], s, padding).shape
+
+
+def test_every_label_sits_beside_its_control() -> None:
+    """Dropdowns, sliders and text boxes draw their description to the left; ToggleButtons put it above."""
+    import ipywidgets as widgets
+
+    w = make_convolution_slider()
+    for name, control in w.controls.items():
+        assert isinstance(control, (widgets.Dropdown, widgets.IntSlider, widgets.Text)), name
+        assert control.description, name
+    assert w.controls["pool"].description == "2x2 pool" and list(w.controls["pool"].options) == ["max", "average"]
+
+
+def _labelled_panels(w):
+    return [(w.ax_in, w.im_in, w.in_numbers), (w.ax_prod, w.im_prod, w.prod_numbers),
+            (w.ax_out, w.im_out, w.out_numbers), (w.ax_pool, w.im_pool, w.pool_numbers)]
+
+
+@pytest.mark.parametrize("image, kernel, padding", [
+    ("lecture 5x5 example", "lecture X filter", "valid"),          # the default picture
+    ("handwritten digit 3 (8x8)", "Sobel x", "same"),             # 10x10 padded input, three-digit values
+    ("lecture 5x5 example", "box blur", 1),                        # fractions
+    ("handwritten digit 3 (8x8)", "sharpen", 2),                   # 12x12 padded input: the densest labelled map
+])
+def test_numbers_in_the_panels_are_legible(image: str, kernel: str, padding) -> None:
+    """Numbers are at least 9 pt (digits ~7 px tall at the figure's 80 dpi), fit their pixel, and contrast
+    with the colour actually drawn behind them by at least 4.5:1 (WCAG's minimum for text)."""
+    w = make_convolution_slider(image=image, kernel=kernel, padding=padding)
+    w.controls["position"].value = 4
+    pixels = np.asarray(w.fig.canvas.buffer_rgba())[..., :3] / 255.0
+    height = pixels.shape[0]
+    labelled = 0
+    for ax, im, numbers in _labelled_panels(w):
+        if not numbers.labels:
+            continue
+        labelled += 1
+        assert numbers.fontsize >= 9.0, (ax.get_title(), numbers.fontsize)
+        arr = im.get_array()
+        h, w_ = arr.shape
+        assert len(numbers.labels) == h * w_
+        cell = ax.transData.transform([(1, 1)])[0] - ax.transData.transform([(0, 0)])[0]
+        for label in set(numbers.labels):
+            width, tall = numbers.extent(label)
+            assert width <= abs(cell[0]) and tall <= abs(cell[1]), (label, width, tall, cell)
+        colours = numbers.collection.get_facecolors()[:, :3]
+        for k, (x, y) in enumerate(numbers.collection.get_offsets()):
+            # the drawn background: a point inside the pixel, between its label and its corner
+            px, py = ax.transData.transform([(x - 0.33, y - 0.33)])[0]
+            background = pixels[int(round(height - py)), int(round(px))]
+            assert contrast_ratio(colours[k], background) >= 4.5, (ax.get_title(), numbers.labels[k], background)
+    assert labelled == 4
+
+
+def test_numbers_that_cannot_be_legible_are_left_out() -> None:
+    w = make_convolution_slider(image="galaxy (32x32)")
+    assert w.in_numbers.labels == [] and w.out_numbers.labels == []  # 32x32 pixels of about 7 figure pixels each
+    assert w.prod_numbers.labels  # the 3x3 products always are

@@ -9,7 +9,14 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextPath
 
-from course.widgets._text import PathLabels, power_of_ten, text_outline
+from course.widgets._text import (
+    PathLabels,
+    contrast_ratio,
+    contrasting_text,
+    power_of_ten,
+    relative_luminance,
+    text_outline,
+)
 
 PROP = FontProperties(size=7)
 
@@ -100,3 +107,72 @@ def test_cache_is_bounded() -> None:
 @pytest.mark.parametrize("value, label", [(1e8, "10⁸"), (1e-6, "10⁻⁶"), (1.0, "10⁰"), (1e12, "10¹²"), (0.0, ""), (-1.0, "")])
 def test_power_of_ten_labels(value: float, label: str) -> None:
     assert power_of_ten(value) == label
+
+
+def test_relative_luminance_and_contrast_follow_wcag() -> None:
+    assert relative_luminance([1.0, 1.0, 1.0]) == pytest.approx(1.0)
+    assert relative_luminance([0.0, 0.0, 0.0]) == pytest.approx(0.0)
+    assert relative_luminance([0x76 / 255] * 3) == pytest.approx(0.1812, abs=2e-4)  # WCAG's example grey #767676
+    assert relative_luminance([1.0, 0.0, 0.0]) == pytest.approx(0.2126)
+    assert contrast_ratio([0, 0, 0], [1, 1, 1]) == pytest.approx(21.0)
+    assert contrast_ratio([1, 1, 1], [0x76 / 255] * 3) == pytest.approx(4.54, abs=0.01)
+    assert contrast_ratio([0.3, 0.5, 0.7], [0.3, 0.5, 0.7]) == pytest.approx(1.0)
+
+
+def test_contrasting_text_is_never_below_the_text_minimum() -> None:
+    """Whatever the background (every grey, random colours), black or white text contrasts at least 4.5:1,
+    and the choice is the better of the two."""
+    rng = np.random.default_rng(0)
+    backgrounds = np.vstack([np.repeat(np.linspace(0, 1, 256)[:, None], 3, axis=1), rng.random((2000, 3))])
+    text = contrasting_text(backgrounds)
+    assert set(map(tuple, text)) == {(0.0, 0.0, 0.0), (1.0, 1.0, 1.0)}
+    ratio = contrast_ratio(text, backgrounds)
+    assert ratio.min() >= 4.58 - 1e-3
+    other = contrast_ratio(1.0 - text, backgrounds)
+    assert np.all(ratio >= other - 1e-9)
+    np.testing.assert_array_equal(contrasting_text([[0.5, 0.5, 0.5, 1.0]]), [[0.0, 0.0, 0.0]])  # RGBA: mid grey
+    np.testing.assert_array_equal(contrasting_text([[0.4, 0.4, 0.4]]), [[1.0, 1.0, 1.0]])      # darker grey
+
+
+def test_extent_scales_with_the_font_size() -> None:
+    text, _ = _figure_with([], [])
+    text.set_fontsize(10)
+    w10, h10 = text.extent("-47")
+    text.set_fontsize(20)
+    w20, h20 = text.extent("-47")
+    assert w20 == pytest.approx(2 * w10) and h20 == pytest.approx(2 * h10)
+    two_w, two_h = text.extent("1×2\n= 2")
+    assert two_h > 2 * h20 and two_w == pytest.approx(text.extent("1×2")[0])
+    # the width is the drawn outline's advance, in pixels at the figure's 80 dpi
+    outline = text_outline("88", FontProperties(size=20)).get_extents()
+    assert text.extent("88")[0] == pytest.approx(outline.width * 80 / 72, rel=0.15)
+    with pytest.raises(ValueError, match="positive"):
+        text.set_fontsize(0)
+
+
+def test_fit_gives_the_largest_size_that_fits_or_none() -> None:
+    text, _ = _figure_with([], [])
+    labels = ["7", "-130", "0.5"]
+    size = text.fit(labels, (40.0, 40.0), largest=30, smallest=6, fill=0.8)
+    assert size is not None and size % 0.5 == 0
+    for s, fits in ((size, True), (size + 0.5, False)):
+        text.set_fontsize(s)
+        widest = max(text.extent(t)[0] for t in labels)
+        assert (widest <= 0.8 * 40.0) is fits
+    assert text.fit(labels, (400.0, 400.0), largest=14, smallest=6) == 14   # capped
+    assert text.fit(labels, (8.0, 8.0), largest=14, smallest=9) is None      # too small to be legible
+    assert text.fit([], (8.0, 8.0), largest=14, smallest=9) == 14
+
+
+def test_labels_at_two_sizes_keep_their_own_outlines() -> None:
+    text, _ = _figure_with([], [])
+    text.set_fontsize(10)
+    text.set(["8"], [(0, 0)])
+    small = text.collection.get_paths()[0].get_extents()
+    text.set_fontsize(20)
+    text.set(["8"], [(0, 0)])
+    large = text.collection.get_paths()[0].get_extents()
+    assert large.height == pytest.approx(2 * small.height, rel=0.02)
+    text.set_fontsize(10)
+    text.set(["8"], [(0, 0)])
+    assert text.collection.get_paths()[0].get_extents().height == pytest.approx(small.height)

@@ -1,4 +1,4 @@
-# Wrong: the convolutions have no activation, so the feature extractor is linear (it still trains to ~0.97 on digits).
+# Wrong: no activation after either convolution: its only non-linearity before the softmax is max pooling (it still trains to ~0.97 on digits).
 def build_cnn(input_shape, n_classes):
     """A small CNN for images of shape input_shape (height, width, channels), softmax over n_classes."""
     return keras.Sequential([

@@ -1,0 +1,14 @@
+# Wrong: ignores the dilation: the kernel is taken to span k pixels whatever d is.
+def conv_output_size(n, k, stride=1, padding="valid", dilation=1):
+    """Output length along one axis of a (dilated) convolution: padding is "valid", "same" or an int p."""
+    if padding == "same":
+        return -(-n // stride)
+    p = 0 if padding == "valid" else int(padding)
+    span = k
+    return (n + 2 * p - span) // stride + 1
+
+
+def min_input_size(o, k, stride=1, dilation=1):
+    """The smallest input length for which a "valid" convolution gives o output pixels."""
+    span = k
+    return (o - 1) * stride + span
