@@ -194,7 +194,7 @@ RULES: dict[str, Rule] = {
         advice="deal the positions round-robin yourself"),
     # --------------------------------------------------------------- 10_ml_for_science
     "cloud_rates": Rule(
-        course=("course.science.cloud_rates", "course.science.format_rates"),
+        course=("course.science.cloud_rates", "course.science.format_rates", "course.science.rates_vs_threshold"),
         library=("scipy.ndimage.mean", "scipy.stats.binned_statistic", "pandas.DataFrame.groupby",
                  "pandas.Series.groupby"),
         advice="average the cloud flags of each class's pixels yourself"),
@@ -203,7 +203,7 @@ RULES: dict[str, Rule] = {
         library=("skimage.feature.hessian_matrix", "skimage.feature.hessian_matrix_eigvals"),
         advice="compute the smoothed values, the Hessians and their eigenvalues yourself"),
     "fgsm": Rule(
-        course=("course.science.fgsm",),
+        course=("course.science.fgsm", "course.science.iterated_fgsm"),
         library=("art.attacks.evasion.FastGradientMethod", "cleverhans.tf2.attacks.fast_gradient_method",
                  "foolbox.attacks.FGSM"),
         advice="take the gradient of the loss and the signed step yourself"),
