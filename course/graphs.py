@@ -14,6 +14,13 @@ meet, small enough to draw and to reason about, and one large enough to train on
   within their field, with bag-of-words features: a synthetic stand-in for Cora or
   ogbn-arxiv, sized from 100 to 100 000 papers.
 
+For the other graph tasks: :func:`mobile_traffic` (cells of a mobile network whose nodes
+carry hourly traffic series, with :func:`daily_profile` and :func:`lagged_features` for
+forecasting), :func:`knowledge_graph` (typed relations, :class:`KnowledgeGraph`),
+:func:`link_split`, :func:`train_link_predictor` and :func:`link_scores` (link
+prediction with a graph auto-encoder), and :func:`spectral_communities` with
+:func:`matched_accuracy` (community detection).
+
 Every graph is a :class:`Graph`: an undirected edge list plus node features, drawing
 positions, and node- or graph-level targets.  Plotting uses matplotlib only (no
 networkx): :func:`draw_graph`, :func:`plot_science_graphs`, :func:`plot_adjacency`,
@@ -21,7 +28,8 @@ networkx): :func:`draw_graph`, :func:`plot_science_graphs`, :func:`plot_adjacenc
 
 The lecture's exercises (message passing, the normalised adjacency, a GCN forward
 pass) are checked against NumPy and TensorFlow in the notebook, never against this
-module.  NumPy, SciPy and matplotlib only; TensorFlow is never imported here.
+module.  NumPy, SciPy, scikit-learn and matplotlib; TensorFlow is imported only inside
+the functions that need it (``GraphConv``, :func:`sparse_tensor`, :func:`train_link_predictor`).
 
 Defined in 08_graph_neural_networks.
 """
@@ -29,7 +37,7 @@ Defined in 08_graph_neural_networks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -42,6 +50,10 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from course.plotting import CLASS_COLORS, new_axes
+
+if TYPE_CHECKING:  # pragma: no cover - for type hints only
+    import keras
+    import tensorflow as tf
 
 __all__ = [
     "Graph",
@@ -59,6 +71,18 @@ __all__ = [
     "edge_homophily",
     "gcn_propagator",
     "laplacian_modes",
+    "KNOWLEDGE_TRIPLES",
+    "KnowledgeGraph",
+    "knowledge_graph",
+    "link_split",
+    "link_scores",
+    "train_link_predictor",
+    "spectral_communities",
+    "matched_accuracy",
+    "mobile_traffic",
+    "daily_profile",
+    "lagged_features",
+    "sparse_tensor",
     "layout",
     "draw_graph",
     "plot_science_graphs",
@@ -594,6 +618,328 @@ def layout(graph: Graph, iterations: int = 300) -> np.ndarray:
             break
         x = x_new
     return x - x.mean(axis=0)
+
+
+# ------------------------------------------------------------ more graph tasks
+
+#: A small knowledge graph: facts as (subject, relation, object) triples with typed relations, after the
+#: film example of Nickel, Murphy, Tresp & Gabrilovich, "A Review of Relational Machine Learning for
+#: Knowledge Graphs", Proc. IEEE 104, 11 (2016), Fig. 1.
+KNOWLEDGE_TRIPLES: tuple[tuple[str, str, str], ...] = (
+    ("Leonard Nimoy", "played", "Spock"),
+    ("Spock", "character in", "Star Trek"),
+    ("Leonard Nimoy", "starred in", "Star Trek"),
+    ("Star Trek", "genre", "science fiction"),
+    ("Alec Guinness", "played", "Obi-Wan Kenobi"),
+    ("Obi-Wan Kenobi", "character in", "Star Wars"),
+    ("Alec Guinness", "starred in", "Star Wars"),
+    ("Star Wars", "genre", "science fiction"),
+)
+
+
+@dataclass(frozen=True)
+class KnowledgeGraph:
+    """A directed multigraph with typed edges: entities, relation types and (subject, relation, object) triples.
+
+    ``triples`` is an ``(m, 3)`` integer array of indices into ``entities``,
+    ``relations`` and ``entities``.  :meth:`adjacency` gives one adjacency matrix per
+    relation type, what a relational GCN (R-GCN, Schlichtkrull et al. 2018) gives a
+    weight matrix of its own.
+
+    Defined in 08_graph_neural_networks.
+    """
+
+    entities: tuple[str, ...]
+    relations: tuple[str, ...]
+    triples: np.ndarray
+
+    def adjacency(self, relation: str) -> np.ndarray:
+        """``A[s, o] = 1`` when the triple ``(s, relation, o)`` is a known fact (not symmetric)."""
+        if relation not in self.relations:
+            raise ValueError(f"unknown relation {relation!r}; the graph has {self.relations}")
+        r = self.relations.index(relation)
+        a = np.zeros((len(self.entities), len(self.entities)))
+        rows = self.triples[self.triples[:, 1] == r]
+        a[rows[:, 0], rows[:, 2]] = 1.0
+        return a
+
+    def facts(self, relation: str, adjacency: np.ndarray | None = None) -> list[tuple[str, str, str]]:
+        """The triples of ``relation`` as names, read from ``adjacency`` (default: the known facts)."""
+        a = self.adjacency(relation) if adjacency is None else np.asarray(adjacency)
+        if a.shape != (len(self.entities), len(self.entities)):
+            raise ValueError("the adjacency must be entities x entities")
+        return [(self.entities[s], relation, self.entities[o]) for s, o in zip(*np.nonzero(a))]
+
+
+def knowledge_graph(triples: Sequence[tuple[str, str, str]] = KNOWLEDGE_TRIPLES) -> KnowledgeGraph:
+    """A :class:`KnowledgeGraph` from ``(subject, relation, object)`` name triples (entities in order of appearance).
+
+    Defined in 08_graph_neural_networks.
+    """
+    triples = [tuple(t) for t in triples]
+    if not triples or any(len(t) != 3 or not all(isinstance(s, str) and s for s in t) for t in triples):
+        raise ValueError("triples must be a non-empty list of (subject, relation, object) names")
+    if len(set(triples)) != len(triples):
+        raise ValueError("a fact is listed twice")
+    entities: list[str] = []
+    relations: list[str] = []
+    for s, r, o in triples:
+        for e in (s, o):
+            if e not in entities:
+                entities.append(e)
+        if r not in relations:
+            relations.append(r)
+    index = np.array([(entities.index(s), relations.index(r), entities.index(o)) for s, r, o in triples], dtype=np.int64)
+    return KnowledgeGraph(entities=tuple(entities), relations=tuple(relations), triples=index)
+
+
+def link_split(graph: Graph, test_fraction: float = 0.1, seed: int = 0) -> tuple[Graph, np.ndarray, np.ndarray]:
+    """Hide a share of the edges for link prediction: ``(train_graph, test_edges, test_non_edges)``.
+
+    ``test_edges`` (``(k, 2)``, ``k = round(test_fraction * m)``) are removed from the
+    graph, which keeps its nodes, features and labels; ``test_non_edges`` are ``k``
+    distinct node pairs ``(i, j)``, ``i < j``, that are not edges of the *full* graph.
+    A link predictor trained on ``train_graph`` must score the first above the second
+    (the protocol of Kipf & Welling's graph auto-encoders, 2016).
+
+    Defined in 08_graph_neural_networks.
+    """
+    if not 0.0 < float(test_fraction) < 1.0:
+        raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction!r}")
+    m, n = graph.n_edges, graph.n_nodes
+    k = int(round(float(test_fraction) * m))
+    if k < 1 or k >= m:
+        raise ValueError(f"a test fraction of {test_fraction} of {m} edges leaves no test or no training edges")
+    if k > n * (n - 1) // 2 - m:
+        raise ValueError("the graph is too dense to find as many non-edges as test edges")
+    rng = np.random.default_rng(seed)
+    held = np.zeros(m, dtype=bool)
+    held[rng.choice(m, k, replace=False)] = True
+    test_edges = graph.edges[held]
+    known = set(map(tuple, graph.edges.tolist()))
+    chosen: list[tuple[int, int]] = []
+    seen: set[tuple[int, int]] = set()
+    while len(chosen) < k:
+        i, j = (int(v) for v in rng.integers(0, n, 2))
+        pair = (min(i, j), max(i, j))
+        if i == j or pair in known or pair in seen:
+            continue
+        seen.add(pair)
+        chosen.append(pair)
+    train = replace(graph, edges=graph.edges[~held],
+                    edge_weights=None if graph.edge_weights is None else np.asarray(graph.edge_weights)[~held],
+                    description=f"{graph.description} ({k} edges held out for link prediction)")
+    return train, test_edges.astype(np.int64), np.array(chosen, dtype=np.int64)
+
+
+def link_scores(embeddings: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """The decoder of a graph auto-encoder: ``z_i . z_j`` for every pair ``(i, j)`` (a logit; sigma gives a probability).
+
+    Defined in 08_graph_neural_networks.
+    """
+    z = np.asarray(embeddings, dtype=float)
+    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return np.einsum("ij,ij->i", z[p[:, 0]], z[p[:, 1]])
+
+
+def train_link_predictor(encoder: "keras.Model", features: np.ndarray, edges: np.ndarray,
+                         steps: int = 200, learning_rate: float = 0.02, seed: int = 0) -> list[float]:
+    """Train ``encoder`` as the encoder of a graph auto-encoder (Kipf & Welling 2016) for link prediction.
+
+    Every step embeds all nodes, ``z = encoder(features, training=True)``, and scores
+    the known links ``edges`` (label 1) and as many uniformly random node pairs
+    (label 0: in a sparse graph nearly all random pairs are unlinked) with
+    ``z_i . z_j``; one Adam step on the mean binary cross-entropy of
+    ``sigma(z_i . z_j)`` follows.  The random pairs come from NumPy with ``seed``.
+    Returns the loss of every step.  The step is one ``tf.function``:
+
+    .. code-block:: python
+
+        pairs = tf.concat([edges, random_pairs], axis=0)
+        with tf.GradientTape() as tape:
+            z = encoder(features, training=True)
+            logits = tf.reduce_sum(tf.gather(z, pairs[:, 0]) * tf.gather(z, pairs[:, 1]), axis=1)
+            loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits))
+        optimizer.apply_gradients(zip(tape.gradient(loss, encoder.trainable_variables), ...))
+
+    Defined in 08_graph_neural_networks.
+    """
+    import keras
+    import tensorflow as tf
+
+    e = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    x = np.asarray(features, dtype=np.float32)
+    if len(e) == 0 or e.min() < 0 or e.max() >= len(x):
+        raise ValueError("edges must be a non-empty list of node pairs of the feature matrix's nodes")
+    if isinstance(steps, bool) or int(steps) < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    n, m = len(x), len(e)
+    known = tf.constant(e)
+    labels = tf.constant(np.r_[np.ones(m), np.zeros(m)], dtype=tf.float32)
+    inputs = tf.constant(x)
+    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+
+    @tf.function
+    def step(random_pairs: tf.Tensor) -> tf.Tensor:
+        pairs = tf.concat([known, random_pairs], axis=0)
+        with tf.GradientTape() as tape:
+            z = tf.cast(encoder(inputs, training=True), tf.float32)
+            logits = tf.reduce_sum(tf.gather(z, pairs[:, 0]) * tf.gather(z, pairs[:, 1]), axis=1)
+            loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits))
+        optimizer.apply_gradients(zip(tape.gradient(loss, encoder.trainable_variables), encoder.trainable_variables))
+        return loss
+
+    rng = np.random.default_rng(seed)
+    return [float(step(tf.constant(rng.integers(0, n, size=(m, 2))))) for _ in range(int(steps))]
+
+
+def spectral_communities(graph: Graph, k: int, seed: int = 0) -> np.ndarray:
+    """Community of every node by spectral clustering (Ng, Jordan & Weiss 2001): no features, no labels.
+
+    The ``k`` leading eigenvectors of ``D^-1/2 A D^-1/2`` (the smoothest Fourier modes
+    of section 5) give every node ``k`` coordinates; rows are scaled to unit length
+    and grouped by k-means.  Nodes without neighbours get community ``-1``.  Use it on
+    a connected graph (:func:`largest_component`): every connected component has an
+    eigenvalue 1 of its own, so on a graph in pieces the leading eigenvectors find the
+    pieces before the communities.
+
+    Defined in 08_graph_neural_networks.
+    """
+    from scipy.sparse.linalg import eigsh
+    from sklearn.cluster import KMeans
+
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k < graph.n_nodes - 1:
+        raise ValueError(f"k must be a whole number of communities from 2 to n - 2, got {k!r}")
+    a = graph.sparse_adjacency()
+    d = np.asarray(a.sum(axis=1)).ravel()
+    linked = d > 0
+    out = np.full(graph.n_nodes, -1, dtype=np.int64)
+    if linked.sum() <= k:
+        raise ValueError("too few linked nodes for that many communities")
+    a = a[linked][:, linked]
+    scale = sparse.diags(1.0 / np.sqrt(d[linked]))
+    start = np.random.default_rng(seed).normal(size=int(linked.sum()))
+    _, vectors = eigsh(scale @ a @ scale, k=int(k), which="LA", v0=start)
+    rows = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    out[linked] = KMeans(int(k), n_init=10, random_state=seed).fit_predict(rows)
+    return out
+
+
+def matched_accuracy(labels: np.ndarray, communities: np.ndarray) -> float:
+    """Share of nodes whose community, matched one-to-one to a label (Hungarian method), is their label.
+
+    Communities carry arbitrary numbers; the best one-to-one matching of community
+    numbers to labels decides. Nodes in community ``-1`` count as misses.
+
+    Defined in 08_graph_neural_networks.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    y, c = np.asarray(labels), np.asarray(communities)
+    if y.shape != c.shape or y.ndim != 1 or y.size == 0:
+        raise ValueError("labels and communities must be 1-D arrays of the same, non-zero length")
+    ys, cs = np.unique(y), np.unique(c[c >= 0])
+    table = np.array([[np.sum((y == a) & (c == b)) for b in cs] for a in ys])
+    rows, cols = linear_sum_assignment(-table)
+    return float(table[rows, cols].sum() / y.size)
+
+
+def mobile_traffic(n_cells: int = 150, days: int = 14, radius: float = 0.12, persistence: float = 0.9,
+                   noise: float = 4.0, seed: int = 0) -> Graph:
+    """Hourly data traffic of the cells of a mobile network: a graph whose nodes carry time series.
+
+    Imitates the input of graph-based traffic forecasting in mobile networks: ``n_cells``
+    base stations, clustered in a city centre and spread over suburbs and countryside
+    (the layout of :func:`sensor_network`), linked when closer than ``radius``.  Each
+    cell's traffic (GB per hour, ``features`` of shape ``(n_cells, 24 * days)``, hour 0
+    is midnight of day 1) is a daily profile (an office peak at 13:00 downtown, an
+    evening peak at 20:00 in the suburbs, a size per cell) plus a deviation that moves
+    between neighbouring cells as people do:
+    ``e(t+1) = persistence * P e(t) + noise * N(0, 1)`` with ``P = D~^-1 (A + I)``
+    (each cell's deviation flows in from itself and its neighbours).  So the best
+    forecast of the next hour needs the neighbours' last hour too.
+
+    Defined in 08_graph_neural_networks.
+    """
+    if isinstance(days, bool) or int(days) < 2:
+        raise ValueError(f"days must be at least 2 (a week to learn from and one to test on is usual), got {days!r}")
+    if not 0.0 <= float(persistence) < 1.0 or float(noise) < 0:
+        raise ValueError("persistence must lie in [0, 1) and noise must be >= 0")
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x08,)))
+    cells = sensor_network(int(n_cells), radius=radius, noise=0.0, clustered=0.6, seed=seed)
+    n, hours = cells.n_nodes, 24 * int(days)
+    pos = cells.positions
+    downtown = np.exp(-((pos[:, 0] - 0.3) ** 2 + (pos[:, 1] - 0.65) ** 2) / 0.02)
+    size = 20.0 + 80.0 * downtown + rng.gamma(2.0, 5.0, n)
+    hour = np.arange(hours) % 24
+    office = np.exp(-0.5 * ((hour - 13) / 3.0) ** 2)
+    evening = np.exp(-0.5 * ((hour - 20) / 2.5) ** 2)
+    profile = size[:, None] * (0.3 + downtown[:, None] * office + (1.0 - downtown[:, None]) * evening)
+    a = cells.adjacency()
+    mix = (a + np.eye(n)) / (a.sum(axis=1) + 1.0)[:, None]
+    deviation = np.zeros((n, hours))
+    for t in range(1, hours):
+        deviation[:, t] = float(persistence) * (mix @ deviation[:, t - 1]) + float(noise) * rng.normal(size=n)
+    traffic = np.maximum(profile + deviation, 0.0)
+    return replace(
+        cells,
+        name="mobile network",
+        features=traffic,
+        feature_names=tuple(f"day {h // 24 + 1} {h % 24:02d}:00" for h in range(hours)),
+        description=(f"{n} cells of a mobile network, linked within {radius:g}; hourly traffic (GB) over "
+                     f"{int(days)} days"),
+        labels=None,
+    )
+
+
+def daily_profile(series: np.ndarray, hours: int | None = None) -> np.ndarray:
+    """Mean of every node's hourly series at each hour of the day: ``(n, 24)`` from the first ``hours`` columns.
+
+    Defined in 08_graph_neural_networks.
+    """
+    x = np.asarray(series, dtype=float)
+    h = x.shape[1] if hours is None else int(hours)
+    if x.ndim != 2 or not 24 <= h <= x.shape[1]:
+        raise ValueError("series must be (n, T) with at least one full day in the first `hours` columns")
+    hour = np.arange(h) % 24
+    return np.stack([x[:, :h][:, hour == k].mean(axis=1) for k in range(24)], axis=1)
+
+
+def lagged_features(series: np.ndarray, lags: int, propagator: np.ndarray | sparse.spmatrix | None = None) -> np.ndarray:
+    """Inputs for forecasting hour ``t`` of every node from the hours before: ``(n, T, f)``.
+
+    Feature ``2l`` (or ``l`` without a propagator) is the node's own value at ``t - 1 - l``;
+    with a ``propagator`` ``P``, feature ``2l + 1`` is ``(P x(t - 1 - l))_i``, the
+    neighbours' values mixed by one graph-convolution step.  The first ``lags`` hours
+    have no full history and are zero-padded (leave them out of training).
+
+    Defined in 08_graph_neural_networks.
+    """
+    x = np.asarray(series, dtype=float)
+    if x.ndim != 2:
+        raise ValueError("series must be (n_nodes, n_hours)")
+    if isinstance(lags, bool) or int(lags) < 1 or int(lags) >= x.shape[1]:
+        raise ValueError(f"lags must be a whole number from 1 to T - 1, got {lags!r}")
+    mixed = None if propagator is None else np.asarray(propagator @ x)
+    columns = []
+    for lag in range(1, int(lags) + 1):
+        for s in ((x,) if mixed is None else (x, mixed)):
+            shifted = np.zeros_like(s)
+            shifted[:, lag:] = s[:, :-lag]
+            columns.append(shifted)
+    return np.stack(columns, axis=-1)
+
+
+def sparse_tensor(matrix: np.ndarray | sparse.spmatrix) -> "tf.SparseTensor":
+    """A SciPy sparse (or dense) matrix as a float32 ``tf.SparseTensor`` in canonical order (imports TensorFlow).
+
+    Defined in 08_graph_neural_networks.
+    """
+    import tensorflow as tf
+
+    coo = sparse.coo_matrix(matrix)
+    indices = np.column_stack([coo.row, coo.col]).astype(np.int64)
+    return tf.sparse.reorder(tf.SparseTensor(indices, coo.data.astype(np.float32), dense_shape=coo.shape))
 
 
 def _with_positions(graph: Graph, positions: np.ndarray) -> Graph:

@@ -183,15 +183,21 @@ RULES: dict[str, Rule] = {
     "amdahl": Rule(
         course=("course.widgets.scaling.amdahl_curve", "course.scaling.plot_amdahl"),
         advice="check the inputs, then write Amdahl's formula yourself with NumPy broadcasting"),
-    "scaled_hyperparameters": Rule(
+    "max_workers": Rule(
+        course=("course.scaling.allreduce_seconds", "course.scaling.data_parallel_speedup",
+                "course.widgets.scaling.step_time_breakdown", "course.widgets.scaling.parallel_efficiency",
+                "course.widgets.scaling.workers_for_efficiency"),
+        advice="write the efficiency of K workers from the ring all-reduce model yourself and find the largest K "
+               "that still meets the target"),
+    "large_batch_plan": Rule(
         course=("course.scaling.warmup_schedule",),
-        advice="scale the batch and the learning rate with the number of replicas yourself"),
+        advice="share the target batch out over replicas and passes, and scale the learning rate, yourself"),
     "make_pipeline": Rule(
         course=("course.generalization.make_dataset",),
-        advice="chain map, cache, batch and prefetch yourself"),
-    "shard_indices": Rule(
-        library=("tensorflow.data.Dataset.shard", "tensorflow.data.experimental.service"),
-        advice="deal the positions round-robin yourself"),
+        advice="chain map, cache, shuffle, batch and prefetch yourself, in the order the requirements need"),
+    "distributed_step": Rule(
+        library=("keras.Model.fit", "keras.Model.train_on_batch", "keras.Model.train_step"),
+        advice="distribute the batch with the strategy and write the replica step with tf.GradientTape yourself"),
     # --------------------------------------------------------------- 10_ml_for_science
     "cloud_rates": Rule(
         course=("course.science.cloud_rates", "course.science.format_rates", "course.science.rates_vs_threshold"),
@@ -244,9 +250,10 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     "normalized_adjacency": ("normalized_adjacency",),
     "gcn_forward": ("gcn_forward",),
     "amdahl": ("amdahl_speedup",),
-    "scaled_hyperparameters": ("scaled_hyperparameters",),
+    "max_workers": ("max_workers",),
+    "large_batch_plan": ("large_batch_plan",),
     "make_pipeline": ("make_pipeline",),
-    "shard_indices": ("shard_indices",),
+    "distributed_step": ("distributed_sgd_step",),
     "cloud_rates": ("cloud_rates",),
     "voxel_features": ("voxel_features",),
     "fgsm": ("fgsm",),

@@ -1,16 +1,21 @@
 """The scaling lecture's helpers: compute budgets, parallel-speed-up models, tf.data and tf.distribute.
 
-Lecture 09 argues with numbers (how many FLOPs GPT-3 took, how fast the compute
-of the largest training runs grew, how much an all-reduce costs), measures a
-tf.data pipeline with and without caching and prefetching, and trains a small
-network on several devices with ``tf.distribute.MirroredStrategy``.  The pieces
-that are not the lecture's point (figures, the synthetic raw camera frames, the
-timing loop, the device split) live here, so the notebook, ``tests/test_scaling.py``
-and ``bench/bench_scaling.py`` measure exactly the same things.
+Lecture 09 argues with numbers (how many FLOPs and how much text GPT-3 took, how
+fast the compute of the largest training runs grew, what model search and
+inference at scale add, how much an all-reduce costs), measures a tf.data
+pipeline with and without caching and prefetching, and trains a small network on
+several devices with ``tf.distribute.MirroredStrategy``, timing it against one
+device.  The pieces that are not the lecture's point (figures, the synthetic raw
+camera frames, the timing loops, the device split) live here, so the notebook,
+``tests/test_scaling.py`` and ``bench/bench_scaling.py`` measure exactly the same
+things.
 
-The lecture's exercises (Amdahl's speed-up, sharding, a fast pipeline, scaled
-hyper-parameters) are written by the students and checked against NumPy and
-tf.data, never against this module.
+The lecture's exercises (Amdahl's speed-up, the largest cluster a target
+efficiency allows, a large-batch plan with gradient accumulation, a training
+pipeline, a training step under a strategy) are written by the students and
+checked against literal values, NumPy and TensorFlow; the course's own versions
+(``allreduce_seconds``, ``warmup_schedule``, ...) are off-limits to them
+(``course.offlimits``).
 
 Importing this module does not import TensorFlow; the functions that need it
 import it when called.
@@ -37,6 +42,15 @@ __all__ = [
     "GPT3_PARAMETERS",
     "GPT3_TRAINING_TOKENS",
     "GPT3_TRAINING_FLOPS",
+    "GPT2_PARAMETERS",
+    "GPT2_TRAINING_TEXT_GB",
+    "GPT3_TRAINING_TEXT_GB",
+    "AUTOML_COMPUTE_MULTIPLIER",
+    "NASNET_SEARCH_GPUS",
+    "NASNET_SEARCH_DAYS",
+    "NASNET_CANDIDATES",
+    "SATELLITE_IMAGERY_BYTES",
+    "SATELLITE_INFERENCE",
     "PFS_DAY",
     "AI_COMPUTE_DOUBLING_MONTHS",
     "MOORE_DOUBLING_MONTHS",
@@ -50,6 +64,9 @@ __all__ = [
     "training_days",
     "growth_factor",
     "training_memory_bytes",
+    "requests_in_flight",
+    "serving_devices",
+    "inference_run",
     "ring_allreduce_bytes",
     "allreduce_seconds",
     "data_parallel_speedup",
@@ -68,6 +85,7 @@ __all__ = [
     "unoptimized",
     "replica_devices",
     "replica_gradients",
+    "time_training",
     "catalog_split",
     "build_catalog_mlp",
 ]
@@ -80,6 +98,30 @@ GPT3_PARAMETERS = 175e9
 GPT3_TRAINING_TOKENS = 300e9
 #: ... with about 3.14e23 floating-point operations (3 640 petaflop/s-days).
 GPT3_TRAINING_FLOPS = 3.14e23
+
+#: GPT-2 (Radford et al. 2019): 1.5 billion parameters ...
+GPT2_PARAMETERS = 1.5e9
+#: ... trained on WebText, 40 GB of text from 8 million web pages.
+GPT2_TRAINING_TEXT_GB = 40.0
+#: GPT-3's largest source of text (Brown et al. 2020, section 2.2): Common Crawl, 45 TB of compressed
+#: plain text before filtering and 570 GB after (about 400 billion tokens), one of its five sources.
+GPT3_TRAINING_TEXT_GB = 570.0
+
+#: AutoML (hyper-parameter and neural-architecture search) multiplies the training compute a model
+#: needs by about 5 to 1000 times: each candidate is a training run of its own.
+AUTOML_COMPUTE_MULTIPLIER = (5.0, 1000.0)
+#: The architecture search of NASNet (Zoph, Vasudevan, Shlens & Le 2018): 500 GPUs for 4 days,
+#: about 20 000 candidate networks trained and evaluated.
+NASNET_SEARCH_GPUS, NASNET_SEARCH_DAYS, NASNET_CANDIDATES = 500, 4.0, 20_000
+
+#: Classifying a land-cover map of the whole US from 20+ TB of satellite images (millions of images)
+#: at batch size 1, on 800 devices of each kind: (devices, minutes, dollars). Figures from an industry
+#: demonstration that compared NVIDIA V100 GPUs running TensorRT with FPGAs.
+SATELLITE_IMAGERY_BYTES = 20e12
+SATELLITE_INFERENCE: dict[str, tuple[int, float, float]] = {
+    "GPU (V100, TensorRT)": (800, 13.0, 607.0),
+    "FPGA": (800, 8.0, 42.0),
+}
 
 #: One petaflop/s-day: 1e15 operations per second for a day, the unit of OpenAI's "AI and compute".
 PFS_DAY = 1e15 * 86_400
@@ -159,6 +201,66 @@ def training_memory_bytes(parameters: float, bytes_per_parameter: int = 16) -> f
     _positive("parameters", parameters)
     _positive("bytes_per_parameter", bytes_per_parameter)
     return float(parameters) * float(bytes_per_parameter)
+
+
+# ---------------------------------------------------------------- inference at scale
+
+
+def requests_in_flight(requests_per_s: float, latency_s: float) -> float:
+    """Little's law: requests being served at any moment = arrival rate x time each one takes.
+
+    200 000 requests per second answered in 20 ms keep 4 000 requests in flight: the
+    hardware must work on that many at once (in batches, or on many devices).
+
+    Defined in 09_scaling_deep_learning.
+    """
+    _positive("requests_per_s", requests_per_s)
+    _positive("latency_s", latency_s)
+    return float(requests_per_s) * float(latency_s)
+
+
+def serving_devices(requests_per_s: float, flops_per_request: float, peak_flops_per_s: float,
+                    utilisation: float = 0.3) -> float:
+    """Accelerators needed to keep up with a stream of requests: sustained FLOP/s over useful FLOP/s per device.
+
+    Not rounded up; utilisation is the fraction of peak reached at the batch sizes
+    the latency target allows (small batches: low utilisation).
+
+    Defined in 09_scaling_deep_learning.
+    """
+    _positive("requests_per_s", requests_per_s)
+    _positive("flops_per_request", flops_per_request)
+    _positive("peak_flops_per_s", peak_flops_per_s)
+    if not 0 < utilisation <= 1:
+        raise ValueError(f"utilisation must be in (0, 1], got {utilisation!r}")
+    return float(requests_per_s) * float(flops_per_request) / (float(peak_flops_per_s) * float(utilisation))
+
+
+def inference_run(data_bytes: float, devices: int, minutes: float, dollars: float) -> dict[str, float]:
+    """What a batch-inference run over ``data_bytes`` on ``devices`` in ``minutes`` for ``dollars`` amounts to.
+
+    Returns ``seconds``, ``gb_per_s`` (all devices together), ``mb_per_s_per_device``,
+    ``device_hours``, ``dollars_per_device_hour`` and ``dollars_per_tb``.  The cost of
+    a run is its device-hours times the price of one: so a cost ratio between two runs
+    is their price ratio times their time ratio.
+
+    Defined in 09_scaling_deep_learning.
+    """
+    _positive("data_bytes", data_bytes)
+    _positive("minutes", minutes)
+    _positive("dollars", dollars)
+    if isinstance(devices, bool) or int(devices) != devices or devices < 1:
+        raise ValueError(f"devices must be a positive integer, got {devices!r}")
+    seconds = 60.0 * float(minutes)
+    device_hours = int(devices) * seconds / 3600.0
+    return {
+        "seconds": seconds,
+        "gb_per_s": float(data_bytes) / seconds / 1e9,
+        "mb_per_s_per_device": float(data_bytes) / seconds / int(devices) / 1e6,
+        "device_hours": device_hours,
+        "dollars_per_device_hour": float(dollars) / device_hours,
+        "dollars_per_tb": float(dollars) / (float(data_bytes) / 1e12),
+    }
 
 
 # ------------------------------------------------------------ communication model
@@ -607,6 +709,49 @@ def replica_gradients(strategy: "tf.distribute.Strategy", w: np.ndarray, x: np.n
         "local": [np.asarray(t) for t in unpack(local)],
         "all_reduced": [np.asarray(t) for t in unpack(averaged)],
     }
+
+
+def time_training(strategy: "tf.distribute.Strategy", x: np.ndarray, y: np.ndarray, global_batch: int,
+                  epochs: int = 3, learning_rate: float = 0.1, seed: int = 0) -> list[float]:
+    """Seconds per training step of :func:`build_catalog_mlp` under ``strategy``, one number per epoch.
+
+    Builds and compiles a fresh model in ``strategy.scope()`` (plain SGD, the sparse
+    cross-entropy), trains one warm-up epoch (tracing and graph building, not counted),
+    then ``epochs`` more, each batched by the *global* batch and timed with a Keras
+    callback; each epoch's seconds are divided by its number of steps.  Wall-clock
+    times: they vary from run to run and machine to machine.
+
+    Defined in 09_scaling_deep_learning.
+    """
+    import keras
+    import tensorflow as tf
+
+    if isinstance(epochs, bool) or int(epochs) < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if isinstance(global_batch, bool) or int(global_batch) < 1:
+        raise ValueError(f"global_batch must be a positive integer, got {global_batch!r}")
+
+    class _EpochTimer(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seconds: list[float] = []
+            self._start = 0.0
+
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            self._start = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            self.seconds.append(time.perf_counter() - self._start)
+
+    with strategy.scope():
+        model = build_catalog_mlp(seed=seed)
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate),
+                      loss="sparse_categorical_crossentropy")
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(int(global_batch))
+    steps = -(-len(x) // int(global_batch))
+    timer = _EpochTimer()
+    model.fit(dataset, epochs=1 + int(epochs), verbose=0, callbacks=[timer])
+    return [s / steps for s in timer.seconds[1:]]
 
 
 #: The three classes of the catalogue, in label order.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -394,3 +396,197 @@ def test_plot_smoothing_curves_marks_the_best_depth():
     assert "best y: k = 0" in fig.axes[1].get_legend_handles_labels()[1]
     with pytest.raises(ValueError):
         graphs.plot_smoothing_curves([0, 1], {"bad": [1.0]})
+
+
+# ------------------------------------------------------------ more graph tasks
+
+
+def test_knowledge_graph_indexes_entities_and_typed_relations():
+    kg = graphs.knowledge_graph()
+    assert kg.entities[:3] == ("Leonard Nimoy", "Spock", "Star Trek")
+    assert kg.relations == ("played", "character in", "starred in", "genre")
+    assert kg.triples.shape == (len(graphs.KNOWLEDGE_TRIPLES), 3)
+    played = kg.adjacency("played")
+    nimoy, spock = kg.entities.index("Leonard Nimoy"), kg.entities.index("Spock")
+    assert played[nimoy, spock] == 1 and played[spock, nimoy] == 0  # directed
+    assert played.sum() == 2
+    assert sorted(kg.facts("genre")) == [("Star Trek", "genre", "science fiction"),
+                                         ("Star Wars", "genre", "science fiction")]
+
+
+def test_composing_two_relations_predicts_the_hidden_fact():
+    hidden = ("Alec Guinness", "starred in", "Star Wars")
+    kg = graphs.knowledge_graph([t for t in graphs.KNOWLEDGE_TRIPLES if t != hidden])
+    path = kg.adjacency("played") @ kg.adjacency("character in")
+    assert hidden in kg.facts("starred in", path > 0)
+    assert hidden not in kg.facts("starred in")
+
+
+@pytest.mark.parametrize("bad", [[], [("a", "r")], [("a", "r", "b"), ("a", "r", "b")], [("a", "", "b")]])
+def test_knowledge_graph_rejects_bad_triples(bad):
+    with pytest.raises(ValueError):
+        graphs.knowledge_graph(bad)
+
+
+def test_knowledge_graph_rejects_unknown_relation_and_bad_adjacency():
+    kg = graphs.knowledge_graph()
+    with pytest.raises(ValueError):
+        kg.adjacency("directed")
+    with pytest.raises(ValueError):
+        kg.facts("played", np.zeros((2, 2)))
+
+
+def test_link_split_holds_out_edges_and_samples_true_non_edges():
+    g = graphs.citation_graph(300, seed=3)
+    train, pos, neg = graphs.link_split(g, 0.2, seed=1)
+    k = int(round(0.2 * g.n_edges))
+    assert len(pos) == len(neg) == k and train.n_edges == g.n_edges - k
+    everything = set(map(tuple, g.edges.tolist()))
+    kept = set(map(tuple, train.edges.tolist()))
+    assert set(map(tuple, pos.tolist())) == everything - kept
+    assert not set(map(tuple, neg.tolist())) & everything
+    assert len(set(map(tuple, neg.tolist()))) == k and np.all(neg[:, 0] < neg[:, 1])
+    np.testing.assert_array_equal(train.features, g.features)
+    np.testing.assert_array_equal(train.labels, g.labels)
+    again = graphs.link_split(g, 0.2, seed=1)
+    np.testing.assert_array_equal(again[1], pos)
+    np.testing.assert_array_equal(again[2], neg)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, 1e-6, -0.1])
+def test_link_split_rejects_fractions_that_leave_nothing(fraction):
+    with pytest.raises(ValueError):
+        graphs.link_split(graphs.citation_graph(100, seed=0), fraction)
+
+
+def test_link_split_refuses_a_complete_graph():
+    edges = np.array([(i, j) for i in range(5) for j in range(i + 1, 5)])
+    g = graphs.Graph(name="k5", n_nodes=5, edges=edges, features=np.eye(5), feature_names=(), description="")
+    with pytest.raises(ValueError):
+        graphs.link_split(g, 0.5)
+
+
+def _two_cliques(size: int = 6) -> graphs.Graph:
+    edges = [(i, j) for block in (0, size) for i in range(block, block + size) for j in range(i + 1, block + size)]
+    edges.append((0, size))  # one bridge
+    labels = np.repeat([0, 1], size)
+    return graphs.Graph(name="cliques", n_nodes=2 * size, edges=np.array(edges), features=np.eye(2 * size),
+                        feature_names=(), description="", labels=labels)
+
+
+def test_spectral_communities_separate_two_bridged_cliques():
+    g = _two_cliques()
+    found = graphs.spectral_communities(g, 2)
+    assert graphs.matched_accuracy(g.labels, found) == 1.0
+    assert len(set(found[:6])) == 1 and len(set(found[6:])) == 1 and found[0] != found[6]
+
+
+def test_spectral_communities_marks_isolated_nodes_and_validates_k():
+    g = _two_cliques()
+    lonely = replace(g, n_nodes=g.n_nodes + 1, features=np.eye(g.n_nodes + 1), labels=np.r_[g.labels, 0])
+    found = graphs.spectral_communities(lonely, 2)
+    assert found[-1] == -1 and np.all(found[:-1] >= 0)
+    for bad in (1, 0, True, 2.0, g.n_nodes):
+        with pytest.raises(ValueError):
+            graphs.spectral_communities(g, bad)
+
+
+def test_matched_accuracy_ignores_the_numbering_of_communities():
+    y = np.array([0, 0, 1, 1, 2, 2])
+    assert graphs.matched_accuracy(y, np.array([2, 2, 0, 0, 1, 1])) == 1.0
+    assert graphs.matched_accuracy(y, np.array([2, 2, 0, 1, 1, -1])) == pytest.approx(4 / 6)
+    with pytest.raises(ValueError):
+        graphs.matched_accuracy(y, y[:3])
+
+
+def test_mobile_traffic_has_daily_peaks_where_people_are():
+    g = graphs.mobile_traffic(120, days=7, seed=2)
+    assert g.features.shape == (g.n_nodes, 7 * 24) and g.n_nodes == 120
+    assert np.all(g.features >= 0) and g.labels is None
+    profile = graphs.daily_profile(g.features)
+    centre = np.exp(-((g.positions[:, 0] - 0.3) ** 2 + (g.positions[:, 1] - 0.65) ** 2) / 0.02)
+    downtown, suburb = profile[centre > 0.8], profile[centre < 0.01]
+    assert np.argmax(downtown.mean(axis=0)) in (12, 13, 14)
+    assert np.argmax(suburb.mean(axis=0)) in (19, 20, 21)
+    np.testing.assert_array_equal(graphs.mobile_traffic(120, days=7, seed=2).features, g.features)
+
+
+def test_mobile_traffic_deviations_flow_between_neighbours():
+    """The deviations follow e(t+1) = rho P e(t) + noise: a regression on (own, mixed) finds (0, rho)."""
+    g = graphs.mobile_traffic(150, days=14, persistence=0.9, seed=0)
+    a = g.adjacency()
+    mix = (a + np.eye(g.n_nodes)) / (a.sum(axis=1) + 1.0)[:, None]
+    deviation = g.features - graphs.daily_profile(g.features)[:, np.arange(14 * 24) % 24]
+    inputs = graphs.lagged_features(deviation, 1, propagator=mix)[:, 1:].reshape(-1, 2)
+    coef, *_ = np.linalg.lstsq(inputs, deviation[:, 1:].ravel(), rcond=None)
+    assert abs(coef[0]) < 0.1 and abs(coef[1] - 0.9) < 0.1
+    quiet = graphs.mobile_traffic(80, days=3, noise=0.0, seed=1)  # no noise: the daily profile alone
+    np.testing.assert_allclose(quiet.features, graphs.daily_profile(quiet.features)[:, np.arange(72) % 24])
+
+
+@pytest.mark.parametrize("kwargs", [{"days": 1}, {"persistence": 1.0}, {"persistence": -0.1}, {"noise": -1.0}])
+def test_mobile_traffic_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        graphs.mobile_traffic(50, **kwargs)
+
+
+def test_daily_profile_averages_each_hour_of_the_day():
+    series = np.tile(np.arange(24.0), 3)[None, :] + np.repeat([0.0, 3.0, 6.0], 24)[None, :]
+    np.testing.assert_allclose(graphs.daily_profile(series), np.arange(24.0)[None, :] + 3.0)
+    np.testing.assert_allclose(graphs.daily_profile(series, hours=24), np.arange(24.0)[None, :])
+    with pytest.raises(ValueError):
+        graphs.daily_profile(series, hours=10)
+
+
+def test_lagged_features_shift_own_and_mixed_series():
+    x = np.arange(12.0).reshape(2, 6)
+    own = graphs.lagged_features(x, 2)
+    assert own.shape == (2, 6, 2)
+    np.testing.assert_array_equal(own[:, 3, 0], x[:, 2])  # lag 1
+    np.testing.assert_array_equal(own[:, 3, 1], x[:, 1])  # lag 2
+    np.testing.assert_array_equal(own[:, 0], 0.0)
+    swap = np.array([[0.0, 1.0], [1.0, 0.0]])
+    both = graphs.lagged_features(x, 1, propagator=swap)
+    np.testing.assert_array_equal(both[:, 4, 0], x[:, 3])
+    np.testing.assert_array_equal(both[:, 4, 1], x[::-1, 3])  # the neighbour's value
+    for bad in (0, 6, True):
+        with pytest.raises(ValueError):
+            graphs.lagged_features(x, bad)
+
+
+def test_sparse_tensor_matches_the_scipy_matrix():
+    device.setup(profile="cpu", verbose=False)
+    import tensorflow as tf
+
+    m = graphs.gcn_propagator(ring(5), sparse_output=True)
+    t = graphs.sparse_tensor(m)
+    assert t.dtype == tf.float32
+    np.testing.assert_allclose(tf.sparse.to_dense(t).numpy(), m.toarray(), rtol=1e-6)
+
+
+def test_link_scores_are_dot_products():
+    z = np.array([[1.0, 0.0], [0.0, 2.0], [3.0, 1.0]])
+    np.testing.assert_allclose(graphs.link_scores(z, [(0, 2), (1, 2), (0, 1)]), [3.0, 2.0, 0.0])
+
+
+def test_train_link_predictor_learns_to_score_links_above_non_links():
+    """Two cliques joined by one bridge, one-hot features: a GCN encoder learns to tell links from non-links."""
+    device.setup(profile="cpu", verbose=False)
+    import keras
+
+    g = _two_cliques(8)
+    train, pos, neg = graphs.link_split(g, 0.2, seed=0)
+    keras.utils.set_random_seed(0)
+    encoder = keras.Sequential([keras.Input(shape=(g.n_nodes,)),
+                                graphs.GraphConv(8, graphs.sparse_tensor(graphs.gcn_propagator(train, sparse_output=True)),
+                                                 activation="relu"),
+                                graphs.GraphConv(4)])
+    losses = graphs.train_link_predictor(encoder, g.features, train.edges, steps=150, learning_rate=0.02, seed=0)
+    assert len(losses) == 150 and losses[-1] < losses[0]
+    z = encoder(g.features.astype(np.float32)).numpy()
+    assert graphs.link_scores(z, pos).mean() > graphs.link_scores(z, neg).mean()
+    again = keras.Sequential([keras.Input(shape=(g.n_nodes,)), graphs.GraphConv(4)])
+    with pytest.raises(ValueError):
+        graphs.train_link_predictor(again, g.features, np.zeros((0, 2)))
+    with pytest.raises(ValueError):
+        graphs.train_link_predictor(again, g.features, train.edges, steps=0)

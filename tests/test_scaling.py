@@ -112,6 +112,46 @@ def _simulate_ring_allreduce(values: list[np.ndarray]) -> tuple[list[np.ndarray]
     return [np.concatenate(c) for c in chunks], sent
 
 
+# ------------------------------------------------------------ inference at scale
+
+
+def test_littles_law_counts_requests_in_flight():
+    assert scaling.requests_in_flight(200_000, 0.02) == pytest.approx(4_000)
+    with pytest.raises(ValueError):
+        scaling.requests_in_flight(0, 0.02)
+
+
+def test_serving_devices_divides_sustained_by_useful_flops():
+    assert scaling.serving_devices(1000, 1e12, 1e14, utilisation=0.5) == pytest.approx(20.0)
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError):
+            scaling.serving_devices(1000, 1e12, 1e14, utilisation=bad)
+
+
+def test_inference_run_arithmetic_and_cost_decomposition():
+    run = scaling.inference_run(20e12, 800, 8.0, 42.0)
+    assert run["seconds"] == 480.0
+    assert run["gb_per_s"] == pytest.approx(20e12 / 480 / 1e9)
+    assert run["mb_per_s_per_device"] == pytest.approx(20e12 / 480 / 800 / 1e6)
+    assert run["device_hours"] == pytest.approx(800 * 8 / 60)
+    assert run["dollars_per_device_hour"] == pytest.approx(42 / (800 * 8 / 60))
+    assert run["dollars_per_tb"] == pytest.approx(2.1)
+    gpu = scaling.inference_run(20e12, 800, 13.0, 607.0)
+    ratio = (gpu["dollars_per_device_hour"] / run["dollars_per_device_hour"]) * (gpu["seconds"] / run["seconds"])
+    assert ratio == pytest.approx(607 / 42)  # cost ratio = price ratio x time ratio
+    for bad in ({"devices": 0}, {"devices": 1.5}, {"minutes": 0.0}, {"dollars": -1.0}):
+        kwargs = {"data_bytes": 1e12, "devices": 8, "minutes": 1.0, "dollars": 1.0, **bad}
+        with pytest.raises(ValueError):
+            scaling.inference_run(**kwargs)
+
+
+def test_seed_figures_are_the_published_ones():
+    assert scaling.GPT3_TRAINING_TEXT_GB / scaling.GPT2_TRAINING_TEXT_GB == pytest.approx(14.25)
+    assert scaling.SATELLITE_INFERENCE["FPGA"] == (800, 8.0, 42.0)
+    assert scaling.SATELLITE_INFERENCE["GPU (V100, TensorRT)"] == (800, 13.0, 607.0)
+    assert scaling.AUTOML_COMPUTE_MULTIPLIER == (5.0, 1000.0)
+
+
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 8])
 def test_ring_allreduce_bytes_match_a_simulated_ring(k):
     rng = np.random.default_rng(k)
@@ -346,12 +386,14 @@ _DISTRIBUTED = textwrap.dedent(
         model.fit(tf.data.Dataset.from_tensor_slices((x_train, y_train)).batch(64), epochs=2, verbose=0)
         weights[name] = model.get_weights()
     diff = max(float(np.abs(a - b).max()) for a, b in zip(weights["one"], weights["two"]))
+    timed = {name: scaling.time_training(s, x_train, y_train, 128, epochs=2)
+             for name, s in (("one", tf.distribute.OneDeviceStrategy(replicas[0])), ("two", strategy))}
     moved = max(float(np.abs(a - b).max()) for a, b in zip(weights["one"], scaling.build_catalog_mlp(seed=0).get_weights()))
     print(json.dumps({
         "replicas": replicas, "again": again, "in_sync": strategy.num_replicas_in_sync,
         "x": x.tolist(), "y": y.tolist(), "w": w.tolist(),
         "shards": [s.tolist() for s in g["shards"]], "local": [v.tolist() for v in g["local"]],
-        "all_reduced": [v.tolist() for v in g["all_reduced"]], "diff": diff, "moved": moved,
+        "all_reduced": [v.tolist() for v in g["all_reduced"]], "diff": diff, "moved": moved, "timed": timed,
     }))
     """
 )
@@ -388,3 +430,15 @@ def test_two_replicas_train_like_one_device_with_the_global_batch(distributed):
     assert distributed["moved"] > 1e-3  # training changed the weights ...
     assert distributed["diff"] < 1e-5  # ... identically on one device and on two replicas
 
+
+
+def test_time_training_gives_one_time_per_step_and_epoch(distributed):
+    for seconds in distributed["timed"].values():
+        assert len(seconds) == 2 and all(t > 0 for t in seconds)
+
+
+def test_time_training_rejects_bad_counts():
+    for kwargs in ({"epochs": 0}, {"global_batch": 0}, {"epochs": True}):
+        args = {"epochs": 1, "global_batch": 8, **kwargs}
+        with pytest.raises(ValueError):
+            scaling.time_training(None, np.zeros((4, 5)), np.zeros(4), args["global_batch"], epochs=args["epochs"])

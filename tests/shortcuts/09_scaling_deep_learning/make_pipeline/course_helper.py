@@ -5,12 +5,13 @@ import tensorflow as tf
 def _source(x, y):
     from course.generalization import make_dataset
 
-    return tf.data.Dataset.zip(make_dataset(x, y, len(x)).unbatch())
+    return make_dataset(x, y, len(x)).unbatch()
 
 
-def make_pipeline(x, y, batch_size):
+def make_pipeline(x, y, batch_size, decode, seed):
     return (_source(x, y)
-            .map(scaling.decode_frame, num_parallel_calls=tf.data.AUTOTUNE)
+            .map(decode, num_parallel_calls=tf.data.AUTOTUNE)
             .cache()
+            .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
             .batch(batch_size)
             .prefetch(tf.data.AUTOTUNE))

@@ -1,7 +1,0 @@
-# Wrong: applies the square-root scaling rule instead of the linear one
-def scaled_hyperparameters(base_lr, base_batch, replicas, per_replica_batch):
-    """(global_batch, lr): the batch of one synchronous step and the linearly scaled learning rate."""
-    if min(base_lr, base_batch, replicas, per_replica_batch) <= 0:
-        raise ValueError("all arguments must be positive")
-    global_batch = int(replicas) * int(per_replica_batch)
-    return global_batch, base_lr * (global_batch / base_batch) ** 0.5
