@@ -67,8 +67,10 @@ RULES: dict[str, Rule] = {
         advice="sort the scores once, count the true and false positives as the threshold falls, and add up the trapezoids yourself"),
     # ---------------------------------------------------------------- 02_neural_networks
     "activations": Rule(
-        course=("course.widgets.activations", "course.training.sigmoid", "course.generalization._sigmoid",
-                "course.generalization.signal_propagation", "course.widgets.memory.activation_slope"),
+        course=("course.widgets.activations", "course.training.sigmoid", "course.training._sigmoid_slope",
+                "course.training._tanh_slope", "course.training._relu_slope", "course.training.backprop_factors",
+                "course.generalization._sigmoid", "course.generalization.signal_propagation",
+                "course.widgets.memory.activation_slope"),
         library=("scipy.special.expit", "scipy.special.log_expit", "scipy.special.softplus",
                  "keras.activations.sigmoid", "keras.activations.softplus", "keras.activations.leaky_relu",
                  "keras.activations.elu", "keras.ops.sigmoid", "keras.ops.softplus", "keras.ops.leaky_relu",
@@ -96,9 +98,15 @@ RULES: dict[str, Rule] = {
         advice="write the update loop yourself and keep every iterate"),
     "two_layer_backprop": Rule(
         course=("course.training.numerical_gradient", "course.training.two_layer_loss",
-                "course.widgets.playground.loss_and_grads"),
+                "course.training.xor_restarts", "course.widgets.playground.loss_and_grads"),
         library=_AUTODIFF + ("scipy.differentiate",),
         advice="apply the chain rule layer by layer with matrix products"),
+    "momentum": Rule(
+        course=("course.training.optimize", "course.training.keras_path", "course.training.sgd",
+                "course.training.basins", "course.widgets.descent.descend"),
+        library=("keras.src.optimizers",),
+        advice="keep the velocity in a plain loop, and derive the stability limit from the recurrence for the "
+               "distance to the minimum"),
     # ---------------------------------------------------------------- 04_generalization
     "stratified_split": Rule(
         library=("sklearn.model_selection",),
@@ -231,6 +239,7 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     "losses": ("rmse", "categorical_cross_entropy"),
     "gradient_descent": ("gradient_descent",),
     "two_layer_backprop": ("two_layer_grads",),
+    "momentum": ("momentum_descent", "momentum_lr_limit"),
     "stratified_split": ("stratified_split",),
     "l2_loss": ("l2_loss_and_grad",),
     "early_stopping": ("early_stopping_epoch",),

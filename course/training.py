@@ -29,7 +29,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
-from course.widgets.descent import Surface, descend, quadratic_grad, quadratic_loss, verdict
+from course.widgets.descent import SURFACES, Surface, descend, quadratic_grad, quadratic_loss, verdict
 
 __all__ = [
     "WORKED_MINIMUM",
@@ -54,12 +54,25 @@ __all__ = [
     "two_layer_loss",
     "numerical_gradient",
     "relative_error",
+    "softmax_jacobian",
+    "backprop_factors",
     "METHODS",
     "optimize",
     "keras_path",
     "steps_to_reach",
     "ravine",
     "plot_optimizer_race",
+    "adam_steps",
+    "wells",
+    "Basins",
+    "basins",
+    "plot_basins",
+    "XOR_X",
+    "XOR_Y",
+    "xor_net_loss",
+    "Restarts",
+    "xor_restarts",
+    "swap_hidden_units",
     "SkyTable",
     "SKY_FEATURES",
     "sky_table",
@@ -507,10 +520,87 @@ def relative_error(a: np.ndarray | float, b: np.ndarray | float) -> float:
     return 0.0 if scale == 0.0 else float(np.max(np.abs(a - b)) / scale)
 
 
+def softmax_jacobian(p: np.ndarray) -> np.ndarray:
+    """The Jacobian ``J[j, k] = dp_j / dz_k = p_j (delta_jk - p_k)`` of the softmax, from its output ``p`` (1-D).
+
+    Its diagonal is ``p_k (1 - p_k)``; it is symmetric, and every row sums to 0
+    (the probabilities always sum to 1). Defined in 03_training.
+    """
+    p = np.asarray(p, dtype=float).reshape(-1)
+    return np.diag(p) - np.outer(p, p)
+
+
+def _sigmoid_slope(z: np.ndarray) -> np.ndarray:
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def _tanh_slope(z: np.ndarray) -> np.ndarray:
+    return 1.0 - np.tanh(z) ** 2
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0)
+
+
+def _relu_slope(z: np.ndarray) -> np.ndarray:
+    return (z > 0).astype(float)
+
+
+_ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]] = {
+    "sigmoid": (sigmoid, _sigmoid_slope),
+    "tanh": (np.tanh, _tanh_slope),
+    "relu": (_relu, _relu_slope),
+}
+
+
+def backprop_factors(
+    activation: str,
+    weight_std: float,
+    *,
+    width: int = 128,
+    depth: int = 10,
+    batch: int = 512,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """How much each layer of a deep stack changes the variance of the gradient on its way back.
+
+    ``depth`` dense layers ``h_l = act(h_{l-1} W_l)`` of ``width`` units (no biases,
+    weights ``N(0, weight_std^2)``, inputs standard normal); a standard-normal
+    gradient enters at the top and goes back through ``g_{l-1} = (g_l * act'(z_l)) W_l^T``.
+    Returns ``(measured, predicted)``, one entry per layer: the measured ratio
+    ``Var(g_{l-1}) / Var(g_l)`` and the prediction ``width * weight_std^2 * mean(act'(z_l)^2)``
+    (the pre-activations ``z_l`` are those of the forward pass).
+    Defined in 03_training (used again in 04_generalization).
+    """
+    if activation not in _ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(_ACTIVATIONS)}")
+    if not weight_std > 0 or width < 1 or depth < 1 or batch < 2:
+        raise ValueError("weight_std must be > 0, width and depth >= 1, batch >= 2")
+    act, dact = _ACTIVATIONS[activation]
+    rng = np.random.default_rng(seed)
+    h = rng.standard_normal((batch, width))
+    weights, slopes = [], []
+    for _ in range(depth):
+        w = rng.normal(0.0, weight_std, (width, width))
+        z = h @ w
+        h = act(z)
+        weights.append(w)
+        slopes.append(dact(z))
+    g = rng.standard_normal((batch, width))
+    measured, predicted = np.empty(depth), np.empty(depth)
+    for layer in reversed(range(depth)):
+        back = (g * slopes[layer]) @ weights[layer].T
+        measured[layer] = back.var() / g.var()
+        predicted[layer] = width * weight_std**2 * np.mean(slopes[layer] ** 2)
+        g = back
+    return measured, predicted
+
+
 # ----------------------------------------------------------------------- optimizers
 
 #: The optimizers :func:`optimize` knows (Keras's update rules).
-METHODS = ("gd", "momentum", "rmsprop", "adam")
+METHODS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
 
 
 def optimize(
@@ -529,28 +619,65 @@ def optimize(
     """The iterates ``w_0 .. w_steps`` of one of :data:`METHODS`, with Keras's update rules.
 
     gd/momentum/adam are the descent widget's :func:`~course.widgets.descent.descend`;
-    RMSProp is Keras's: ``s <- rho s + (1 - rho) g^2``, ``w <- w - lr g / sqrt(s + eps)``.
+    RMSProp is Keras's: ``s <- rho s + (1 - rho) g^2``, ``w <- w - lr g / sqrt(s + eps)``;
+    Nesterov momentum is Keras's ``SGD(momentum=mu, nesterov=True)``:
+    ``v <- mu v - lr g``, ``w <- w + mu v - lr g``.
     Defined in 03_training.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
-    if method != "rmsprop":
+    if method not in ("rmsprop", "nesterov"):
         return descend(grad, w0, lr, steps, method, momentum=momentum, beta1=beta1, beta2=beta2, eps=eps)
-    if not 0.0 <= rho < 1.0:
+    if method == "rmsprop" and not 0.0 <= rho < 1.0:
         raise ValueError(f"rho must be in [0, 1), got {rho}")
+    if method == "nesterov" and not 0.0 <= momentum < 1.0:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
     w = np.array(w0, dtype=float)
-    s = np.zeros_like(w)
+    s = np.zeros_like(w)  # RMSProp's running mean square, or Nesterov's velocity
     path = np.full((int(steps) + 1,) + w.shape, np.nan)
     path[0] = w
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(int(steps)):
             g = np.asarray(grad(w), dtype=float)
-            s = rho * s + (1 - rho) * g * g
-            w = w - lr * g / np.sqrt(s + eps)
+            if method == "rmsprop":
+                s = rho * s + (1 - rho) * g * g
+                w = w - lr * g / np.sqrt(s + eps)
+            else:
+                s = momentum * s - lr * g
+                w = w + momentum * s - lr * g
             if not np.all(np.isfinite(w)):
                 break
             path[k + 1] = w
     return path
+
+
+def adam_steps(
+    grads: Sequence[float],
+    lr: float = 1e-3,
+    *,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 0.0,
+    correct_first: bool = True,
+    correct_second: bool = True,
+) -> np.ndarray:
+    """The updates ``theta_t - theta_{t-1}`` Adam makes for a sequence of (scalar or array) gradients.
+
+    The update is Kingma and Ba's Algorithm 1, ``-lr m_hat / (sqrt(s_hat) + eps)``,
+    where either bias correction can be switched off (``m_hat = m`` or
+    ``s_hat = s``) to see what it is for. With ``eps = 0`` and a constant gradient
+    the first update with both corrections is exactly ``-lr sign(g)``.
+    Defined in 03_training.
+    """
+    m = s = 0.0
+    out = []
+    for t, g in enumerate(np.asarray(grads, dtype=float), start=1):
+        m = beta1 * m + (1 - beta1) * g
+        s = beta2 * s + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1**t) if correct_first else m
+        s_hat = s / (1 - beta2**t) if correct_second else s
+        out.append(-lr * m_hat / (np.sqrt(s_hat) + eps))
+    return np.array(out, dtype=float)
 
 
 def keras_path(optimizer: Any, grad: Callable[[np.ndarray], np.ndarray], w0: Sequence[float], steps: int) -> np.ndarray:
@@ -645,6 +772,174 @@ def plot_optimizer_race(races: Sequence[tuple[Surface, Mapping[str, np.ndarray]]
         ax2.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------ non-convex losses
+
+#: The descent demo's loss with three minima of different depths (a shallow bowl plus three Gaussian wells).
+wells: Surface = SURFACES["wells"]
+
+
+@dataclass(frozen=True)
+class Basins:
+    """Where descent from every start point of a grid ends: the basins of attraction of a 2-D loss.
+
+    ``minima`` holds the distinct end points (lowest loss first) and ``losses`` their
+    losses; ``label[i, j]`` is the index of the minimum reached from the start
+    ``(x[j], y[i])``. Defined in 03_training.
+    """
+
+    surface: Surface
+    x: np.ndarray
+    y: np.ndarray
+    label: np.ndarray
+    minima: np.ndarray
+    losses: np.ndarray
+
+    def shares(self) -> np.ndarray:
+        """The fraction of the start points that end in each minimum."""
+        return np.bincount(self.label.ravel(), minlength=len(self.minima)) / self.label.size
+
+
+def basins(
+    surface: Surface,
+    lr: float = 0.5,
+    steps: int = 400,
+    *,
+    n: int = 41,
+    extent: float = 3.0,
+    method: str = "gd",
+    momentum: float = 0.9,
+) -> Basins:
+    """Run :func:`optimize` from an ``n x n`` grid of starts on ``[-extent, extent]^2`` and group the end points.
+
+    End points closer than 0.05 belong to the same minimum. All starts are run
+    together (the losses act on arrays of points). Defined in 03_training.
+    """
+    if surface.dim != 2:
+        raise ValueError("basins needs a 2-D surface")
+    x = np.linspace(-extent, extent, n)
+    gx, gy = np.meshgrid(x, x)
+    starts = np.stack([gx.ravel(), gy.ravel()], axis=-1)
+    ends = optimize(surface.grad, starts, lr, steps, method, momentum=momentum)[-1]
+    if not np.all(np.isfinite(ends)):
+        raise ValueError("some runs diverged: lower the learning rate")
+    minima: list[np.ndarray] = []
+    label = np.empty(len(ends), dtype=int)
+    for i, p in enumerate(ends):
+        for k, m in enumerate(minima):
+            if np.hypot(*(p - m)) < 0.05:
+                label[i] = k
+                break
+        else:
+            minima.append(p)
+            label[i] = len(minima) - 1
+    points = np.array(minima)
+    losses = np.asarray(surface.loss(points), dtype=float)
+    order = np.argsort(losses)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return Basins(surface, x, x.copy(), rank[label].reshape(n, n), points[order], losses[order])
+
+
+def plot_basins(b: Basins, ax: Axes | None = None, *, title: str | None = None) -> Axes:
+    """The loss's contours over the grid, each start point coloured by the minimum it ends in. Defined in 03_training."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.6))
+    gx, gy = np.meshgrid(b.x, b.y)
+    colours = ["#009E73", "#0072B2", "#E69F00", "#CC79A7", "#D55E00", "#56B4E9"]
+    for k in range(len(b.minima)):
+        inside = b.label == k
+        ax.scatter(gx[inside], gy[inside], s=9, color=colours[k % len(colours)], alpha=0.55, lw=0,
+                   label=f"ends in minimum {k + 1}: L = {b.losses[k]:.2f} ({inside.mean():.0%} of starts)")
+    fine = np.linspace(b.x[0], b.x[-1], 200)
+    fx, fy = np.meshgrid(fine, fine)
+    ax.contour(fx, fy, b.surface.loss(np.stack([fx, fy], axis=-1)), levels=14, colors="0.35", linewidths=0.6)
+    ax.plot(b.minima[:, 0], b.minima[:, 1], "k*", ms=12, ls="none")
+    ax.set_aspect("equal")
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.set_title(title or "where gradient descent ends, by start point", fontsize=10)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, frameon=False)
+    return ax
+
+
+#: XOR's four inputs and labels (the same order as :func:`course.nn.xor_data`).
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = np.array([0.0, 1.0, 1.0, 0.0])
+
+
+def _xor_unpack(theta: np.ndarray, hidden: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    theta = np.asarray(theta, dtype=float)
+    if theta.shape[-1] != 4 * hidden + 1:
+        raise ValueError(f"a 2-{hidden}-1 network has {4 * hidden + 1} parameters, got {theta.shape[-1]}")
+    W1 = theta[..., : 2 * hidden].reshape(theta.shape[:-1] + (2, hidden))
+    b1 = theta[..., 2 * hidden: 3 * hidden]
+    W2 = theta[..., 3 * hidden: 4 * hidden]
+    return W1, b1, W2, theta[..., 4 * hidden]
+
+
+def xor_net_loss(theta: np.ndarray, hidden: int = 2) -> np.ndarray:
+    """Mean binary cross-entropy on XOR of the 2-``hidden``-1 network ``sigmoid(tanh(x W1 + b1) . w2 + b2)``.
+
+    ``theta`` packs ``W1`` (2 x hidden, row by row), ``b1``, ``w2`` and ``b2`` into
+    ``4 hidden + 1`` numbers; a stack of them (shape ``(..., 4 hidden + 1)``) gives one
+    loss each. Computed from the logits, so it never overflows. Defined in 03_training.
+    """
+    W1, b1, W2, b2 = _xor_unpack(theta, hidden)
+    h = np.tanh(np.einsum("nd,...dh->...nh", XOR_X, W1) + b1[..., None, :])
+    logit = np.einsum("...nh,...h->...n", h, W2) + b2[..., None]
+    return np.mean(np.logaddexp(0.0, logit) - XOR_Y * logit, axis=-1)
+
+
+@dataclass(frozen=True)
+class Restarts:
+    """Final losses and parameters of many training runs of one network from different random starts."""
+
+    hidden: int
+    losses: np.ndarray
+    params: np.ndarray
+
+
+def xor_restarts(runs: int, hidden: int = 2, *, lr: float = 0.5, steps: int = 3000, seed: int = 0) -> Restarts:
+    """Train ``runs`` copies of the XOR network of :func:`xor_net_loss` by full-batch gradient descent.
+
+    Each copy starts from its own weights ``N(0, 1)`` (biases 0); all copies train at
+    once, ``steps`` steps of size ``lr``, with the gradient by backpropagation.
+    Defined in 03_training.
+    """
+    if runs < 1 or hidden < 1 or steps < 0:
+        raise ValueError("runs and hidden must be >= 1, steps >= 0")
+    rng = np.random.default_rng(seed)
+    W1 = rng.standard_normal((runs, 2, hidden))
+    b1 = np.zeros((runs, hidden))
+    W2 = rng.standard_normal((runs, hidden))
+    b2 = np.zeros(runs)
+    n = len(XOR_Y)
+    for _ in range(int(steps)):
+        h = np.tanh(np.einsum("nd,sdh->snh", XOR_X, W1) + b1[:, None, :])
+        p = sigmoid(np.einsum("snh,sh->sn", h, W2) + b2[:, None])
+        g = (p - XOR_Y) / n                                  # dL/dlogit of the mean cross-entropy
+        g_z = g[:, :, None] * W2[:, None, :] * (1.0 - h**2)  # back through w2 and tanh
+        W2 = W2 - lr * np.einsum("snh,sn->sh", h, g)
+        b2 = b2 - lr * g.sum(axis=1)
+        W1 = W1 - lr * np.einsum("nd,snh->sdh", XOR_X, g_z)
+        b1 = b1 - lr * g_z.sum(axis=1)
+    params = np.concatenate([W1.reshape(runs, -1), b1, W2, b2[:, None]], axis=1)
+    return Restarts(hidden, xor_net_loss(params, hidden), params)
+
+
+def swap_hidden_units(theta: np.ndarray, order: Sequence[int], hidden: int = 2) -> np.ndarray:
+    """The same XOR network with its hidden units renumbered (``order`` is a permutation): the same function.
+
+    Defined in 03_training.
+    """
+    order = [int(k) for k in order]
+    if sorted(order) != list(range(hidden)):
+        raise ValueError(f"order must be a permutation of 0..{hidden - 1}, got {order}")
+    W1, b1, W2, b2 = _xor_unpack(theta, hidden)
+    return np.concatenate([W1[..., order].reshape(W1.shape[:-2] + (-1,)), b1[..., order], W2[..., order],
+                           np.asarray(b2)[..., None]], axis=-1)
 
 
 # ------------------------------------------------------------------- science case

@@ -55,20 +55,135 @@ def test_optimize_gd_and_rmsprop_by_hand():
         T.optimize(T.worked_grad, 0.8, 0.1, 2, "newton")
 
 
-@pytest.mark.parametrize("method", ["momentum", "rmsprop", "adam"])
+def test_optimize_nesterov_by_hand():
+    # v1 = -lr g0, w1 = w0 + mu v1 - lr g0 = w0 - lr (1 + mu) g0
+    g0 = 4.5 * 0.8 - 1.5
+    path = T.optimize(T.worked_grad, 0.8, 0.1, 2, "nesterov", momentum=0.5)
+    assert path[1] == pytest.approx(0.8 - 0.1 * 1.5 * g0, rel=1e-12)
+    v1 = -0.1 * g0
+    g1 = 4.5 * path[1] - 1.5
+    v2 = 0.5 * v1 - 0.1 * g1
+    assert path[2] == pytest.approx(path[1] + 0.5 * v2 - 0.1 * g1, rel=1e-12)
+    # with momentum 0 it is gradient descent
+    np.testing.assert_allclose(T.optimize(T.worked_grad, 0.8, 0.1, 5, "nesterov", momentum=0.0),
+                               T.optimize(T.worked_grad, 0.8, 0.1, 5))
+    with pytest.raises(ValueError, match="momentum"):
+        T.optimize(T.worked_grad, 0.8, 0.1, 2, "nesterov", momentum=1.0)
+
+
+@pytest.mark.parametrize("method", ["momentum", "nesterov", "rmsprop", "adam"])
 def test_optimize_matches_keras(method):
     keras = pytest.importorskip("keras")
     s = T.ravine(20, 30)
     make = {
         "momentum": lambda: keras.optimizers.SGD(0.02, momentum=0.8),
+        "nesterov": lambda: keras.optimizers.SGD(0.02, momentum=0.8, nesterov=True),
         "rmsprop": lambda: keras.optimizers.RMSprop(0.05, rho=0.9, epsilon=1e-7),
         "adam": lambda: keras.optimizers.Adam(0.2, beta_1=0.9, beta_2=0.999, epsilon=1e-7),
     }
-    lr = {"momentum": 0.02, "rmsprop": 0.05, "adam": 0.2}[method]
+    lr = {"momentum": 0.02, "nesterov": 0.02, "rmsprop": 0.05, "adam": 0.2}[method]
     ours = T.optimize(s.grad, s.start, lr, 15, method, momentum=0.8)
     theirs = T.keras_path(make[method](), s.grad, s.start, 15)
     # Keras keeps some hyper-parameters in float32 (0.999 is not exact there): agreement to ~1e-5
     np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
+
+
+def test_adam_steps_and_its_bias_corrections():
+    g = np.ones(4)
+    # both corrections: a constant gradient gives steps of exactly lr (eps = 0)
+    np.testing.assert_allclose(T.adam_steps(g, 0.01), -0.01 * np.ones(4), rtol=1e-12)
+    # the first step by hand for each variant: m1 = 0.1 g, s1 = 0.001 g^2
+    first = {(c1, c2): T.adam_steps([2.0], 1.0, correct_first=c1, correct_second=c2)[0]
+             for c1 in (True, False) for c2 in (True, False)}
+    assert first[(False, False)] == pytest.approx(-0.1 / np.sqrt(0.001), rel=1e-12)   # about -3.16
+    assert first[(False, True)] == pytest.approx(-0.1, rel=1e-12)
+    assert first[(True, False)] == pytest.approx(-1 / np.sqrt(0.001), rel=1e-12)
+    # uncorrected steps at step t are lr (1 - b1^t) / sqrt(1 - b2^t)
+    t = np.arange(1, 301)
+    np.testing.assert_allclose(T.adam_steps(np.ones(300), 1.0, correct_first=False, correct_second=False),
+                               -(1 - 0.9**t) / np.sqrt(1 - 0.999**t), rtol=1e-10)
+    # with eps, the paper's update: -lr m_hat / (sqrt(s_hat) + eps)
+    assert T.adam_steps([1e-6], 1.0, eps=1e-6)[0] == pytest.approx(-0.5, rel=1e-9)
+
+
+def test_softmax_jacobian_against_tensorflow():
+    tf = pytest.importorskip("tensorflow")
+    z = tf.constant([2.0, -1.0, 0.5, 0.0], dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        out = tf.nn.softmax(z)
+    p = out.numpy()
+    J = T.softmax_jacobian(p)
+    np.testing.assert_allclose(J, tape.jacobian(out, z).numpy(), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(np.diag(J), p * (1 - p), rtol=1e-12)
+    np.testing.assert_allclose(J, J.T, atol=1e-15)
+    np.testing.assert_allclose(J.sum(axis=1), 0.0, atol=1e-15)
+    # a confident prediction: every entry of the Jacobian is small
+    assert np.abs(T.softmax_jacobian([0.999, 0.0005, 0.0005])).max() < 1e-3
+
+
+def test_backprop_factors_follow_the_variance_argument():
+    # the measured per-layer factor agrees with n Var(w) E[phi'^2]
+    for act, std in [("sigmoid", 1.0), ("tanh", 0.05), ("relu", np.sqrt(2 / 64))]:
+        measured, predicted = T.backprop_factors(act, std, width=64, depth=6, batch=256)
+        assert measured.shape == predicted.shape == (6,)
+        np.testing.assert_allclose(measured, predicted, rtol=0.15)
+    # sigmoid: below 1/16 with n Var(w) = 1, above 1 with large weights
+    assert T.backprop_factors("sigmoid", np.sqrt(1 / 128))[0].max() < 1 / 16
+    assert T.backprop_factors("sigmoid", 2.0)[0].min() > 1.0
+    # ReLU with He's variance keeps it near 1; a linear bound for tanh: n Var(w) E[tanh'^2] <= n Var(w)
+    m, _ = T.backprop_factors("relu", np.sqrt(2 / 128))
+    assert 0.85 < np.exp(np.mean(np.log(m))) < 1.15
+    m, _ = T.backprop_factors("tanh", 0.05)
+    assert np.all(m <= 128 * 0.05**2 * 1.05)
+    with pytest.raises(ValueError, match="unknown activation"):
+        T.backprop_factors("swish", 1.0)
+
+
+def test_basins_of_the_wells():
+    b = T.basins(T.wells, n=21)
+    assert len(b.minima) == 3
+    np.testing.assert_allclose(b.losses, [-1.091, -0.710, -0.463], atol=2e-3)  # lowest first: the global minimum
+    np.testing.assert_allclose(b.minima[0], [1.416, 1.132], atol=2e-3)
+    assert b.shares().sum() == pytest.approx(1.0) and np.all(b.shares() > 0.1)
+    # every end point is a stationary point: the gradient vanishes there
+    np.testing.assert_allclose(T.wells.grad(b.minima), 0.0, atol=1e-6)
+    # a start inside a well ends in that well
+    i = int(np.argmin(np.abs(b.x - 1.0)))
+    j = int(np.argmin(np.abs(b.y + 1.8)))
+    assert b.label[j, i] == 2
+    with pytest.raises(ValueError, match="2-D"):
+        T.basins(T.Surface("1-D", T.worked_loss, T.worked_grad, 1, (0.8, 0.0), (1 / 3,)))
+
+
+def test_xor_network_loss_gradient_and_restarts():
+    theta = np.random.default_rng(0).normal(size=9)
+    # the loss is the mean binary cross-entropy of sigmoid(tanh(x W1 + b1) . w2 + b2)
+    W1, b1, w2, b2 = theta[:4].reshape(2, 2), theta[4:6], theta[6:8], theta[8]
+    p = 1 / (1 + np.exp(-(np.tanh(T.XOR_X @ W1 + b1) @ w2 + b2)))
+    want = -np.mean(T.XOR_Y * np.log(p) + (1 - T.XOR_Y) * np.log(1 - p))
+    assert float(T.xor_net_loss(theta)) == pytest.approx(want, rel=1e-12)
+    # one step of xor_restarts is one gradient-descent step with the backpropagated gradient
+    r0 = T.xor_restarts(3, 2, steps=0, seed=5)
+    r1 = T.xor_restarts(3, 2, steps=1, lr=0.1, seed=5)
+    for start, after in zip(r0.params, r1.params):
+        numeric = T.numerical_gradient(lambda q: float(T.xor_net_loss(q["t"])), {"t": start})["t"]
+        np.testing.assert_allclose(after, start - 0.1 * numeric, rtol=1e-6, atol=1e-9)
+    # many restarts: most solve XOR, some get stuck near a loss of ln(2)/2; wider networks get stuck less
+    two, eight = T.xor_restarts(100, 2, seed=0), T.xor_restarts(100, 8, seed=0)
+    assert 0.3 < np.mean(two.losses < 0.1) < 0.9
+    stuck = two.losses[two.losses > 0.1]
+    assert np.median(stuck) == pytest.approx(0.5 * np.log(2), abs=0.01)
+    assert np.mean(eight.losses < 0.1) > np.mean(two.losses < 0.1)
+    # renumbering the hidden units gives the same function, the midpoint of the two does not
+    best = two.params[np.argmin(two.losses)]
+    swapped = T.swap_hidden_units(best, [1, 0])
+    assert float(T.xor_net_loss(swapped)) == pytest.approx(float(T.xor_net_loss(best)), rel=1e-12)
+    assert float(T.xor_net_loss((best + swapped) / 2)) > 0.5
+    with pytest.raises(ValueError):
+        T.swap_hidden_units(best, [0, 0])
+    with pytest.raises(ValueError):
+        T.xor_net_loss(np.zeros(8))
 
 
 def test_ravine_spectrum_and_rotation():
@@ -239,6 +354,8 @@ def test_figures_draw():
     s = T.ravine(10, 30)
     fig = T.plot_optimizer_race([(s, {"GD": T.optimize(s.grad, s.start, 0.1, 20)})])
     assert len(fig.axes) == 2
+    ax = T.plot_basins(T.basins(T.wells, n=11))
+    assert len(ax.collections) >= 3
     z = np.array([0.1, 1.0, 2.0])
     ax = T.plot_photoz(z, z + 0.1, np.array([0, 1, 2]), ("STAR", "GALAXY", "QSO"))
     assert len(ax.collections) == 3
