@@ -4,8 +4,10 @@ The lecture moves from sequences in science (light curves, spectrograms, sensor
 series) through sliding windows, 1-D convolutions and recurrent networks to
 LSTMs, and ends by classifying irregularly sampled, noisy survey light curves
 (in the spirit of the PLAsTiCC challenge) with an MLP, a 1-D CNN and an LSTM.
-The data generators, the three networks and the figures live here, so the
-notebook reads like the lecture and the same networks can be trained elsewhere.
+On the way it classifies short sounds (waveform -> spectrogram -> CNN) and
+measures how far back gradients reach (full and truncated backpropagation
+through time). The data generators, the networks and the figures live here, so
+the notebook reads like the lecture and the same networks can be trained elsewhere.
 
 The lecture's exercises (sliding windows, a recurrent step and forward pass, an
 LSTM step) are written by the students and checked against NumPy and Keras,
@@ -33,17 +35,24 @@ if TYPE_CHECKING:  # pragma: no cover - for type hints only
 
 __all__ = [
     "SURVEY_CLASSES",
+    "SOUND_CLASSES",
     "LightCurves",
     "survey_light_curves",
     "light_curve_features",
     "light_curve_split",
     "chirp",
     "sensor_series",
+    "urban_sounds",
+    "log_spectrograms",
     "build_mlp",
     "build_cnn1d",
     "build_lstm",
     "build_sequence_model",
+    "build_spectrogram_cnn",
+    "gru_step",
+    "input_gradients_by_lag",
     "gradient_norms_by_lag",
+    "truncated_bptt",
     "plot_science_series",
     "plot_windows",
     "plot_forecast",
@@ -51,10 +60,14 @@ __all__ = [
     "plot_unrolled_rnn",
     "plot_gradient_norms",
     "plot_survey_light_curves",
+    "plot_sounds",
+    "plot_sound_prediction",
 ]
 
 #: The classes of :func:`survey_light_curves`, in label order.
 SURVEY_CLASSES = ("SN Ia", "SN II", "pulsator", "eclipsing binary", "AGN")
+#: The classes of :func:`urban_sounds`, in label order (four of the ten classes of UrbanSound8K).
+SOUND_CLASSES = ("car horn", "dog bark", "drilling", "siren")
 
 
 # ------------------------------------------------------------------------- data
@@ -243,6 +256,123 @@ def sensor_series(n_hours: int = 24 * 28, *, seed: int = 0) -> tuple[np.ndarray,
     return hours, series
 
 
+def _tone_stack(phase: np.ndarray, n_harmonics: int, fundamental: np.ndarray, rate: float) -> np.ndarray:
+    # Harmonics h * phase with amplitude 1/h, leaving out those above the Nyquist frequency.
+    out = np.zeros_like(phase)
+    for h in range(1, n_harmonics + 1):
+        out += np.where(h * fundamental < rate / 2 - 100, np.sin(h * phase) / h, 0.0)
+    return out
+
+
+def urban_sounds(n: int, rate: int = 8000, duration: float = 1.0, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic one-second street sounds: ``(waves, labels)``, float32 ``(n, rate * duration)`` and int64 ``(n,)``.
+
+    Four of the ten classes of the UrbanSound8K data set (Salamon et al. 2014),
+    :data:`SOUND_CLASSES`, a quarter each in random order, built from what tells
+    them apart in a spectrogram:
+
+    - ``car horn``: two steady notes a major third apart (330-480 Hz and 5/4 of
+      it) with five harmonics each, lasting 0.3-0.8 s;
+    - ``dog bark``: one to three barks of 70-150 ms, a noisy harmonic stack
+      whose pitch (350-700 Hz) falls by 30 % during the bark;
+    - ``drilling``: a motor whine (500-1100 Hz, three harmonics) plus broadband
+      noise between 1.5 and 3.5 kHz, buzzing at 20-40 Hz, lasting 0.5-1 s;
+    - ``siren``: a tone (plus its second harmonic) sweeping up and down between
+      500-800 Hz and 1.5-2 times that, with a period of 0.4-1.2 s.
+
+    Start times, pitches and loudness are random; every clip gets reddish street
+    noise (an AR(1) process) at a random level. Sampled at ``rate`` Hz, at least
+    8 kHz (telephone quality, enough for these sounds). Deterministic for a given ``seed``.
+
+    Defined in 06_sequence_models.
+    """
+    from scipy import signal
+
+    n, rate = int(n), int(rate)
+    m = int(round(rate * duration))
+    if n < 0 or rate < 8000 or m < 256:
+        raise ValueError(f"need n >= 0, rate >= 8000 Hz (the drill's noise reaches 3.5 kHz) and at least 256 samples, "
+                         f"got n={n}, rate={rate}, {m} samples")
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x06, 2)))
+    labels = rng.permutation(np.arange(n) % len(SOUND_CLASSES)).astype(np.int64)
+    t = np.arange(m) / rate
+    waves = np.zeros((n, m))
+    col = lambda k, lo, hi: rng.uniform(lo, hi, (k, 1))  # noqa: E731 - one draw per clip
+    smooth = np.ones(int(0.01 * rate)) / int(0.01 * rate)  # 10 ms onsets and offsets
+
+    def on_off(start: np.ndarray, length: np.ndarray) -> np.ndarray:
+        box = ((t >= start) & (t < start + length)).astype(float)
+        return np.apply_along_axis(np.convolve, 1, box, smooth, mode="same")
+
+    rows = np.flatnonzero(labels == 0)  # car horn
+    k = len(rows)
+    if k:
+        f0 = col(k, 330.0, 480.0)
+        env = on_off(col(k, 0.0, 0.5), col(k, 0.3, 0.8))
+        for f in (f0, 1.25 * f0):
+            waves[rows] += env * _tone_stack(2 * np.pi * f * t + col(k, 0.0, 2 * np.pi), 5, f, rate)
+    rows = np.flatnonzero(labels == 1)  # dog bark
+    k = len(rows)
+    if k:
+        n_barks = rng.integers(1, 4, (k, 1))
+        for j in range(3):
+            start, length, f0 = col(k, 0.0, 0.85), col(k, 0.07, 0.15), col(k, 350.0, 700.0)
+            tau = np.clip(t - start, 0.0, None)
+            env = (t >= start) * np.exp(-tau / (length / 3)) * (1 - np.exp(-tau / 0.005)) * (j < n_barks)
+            f = f0 * (1 - 0.3 * np.clip(tau / length, 0.0, 1.0))
+            bark = _tone_stack(2 * np.pi * np.cumsum(f, axis=1) / rate, 5, f0, rate) + 0.6 * rng.normal(size=(k, m))
+            waves[rows] += env * bark
+    rows = np.flatnonzero(labels == 2)  # drilling
+    k = len(rows)
+    if k:
+        f0 = col(k, 500.0, 1100.0)
+        env = on_off(col(k, 0.0, 0.3), col(k, 0.5, 1.0))
+        buzz = 0.6 + 0.4 * np.sin(2 * np.pi * col(k, 20.0, 40.0) * t)
+        band = signal.sosfilt(signal.butter(4, [1500, 3500], btype="band", fs=rate, output="sos"),
+                              rng.normal(size=(k, m)), axis=1)
+        waves[rows] += env * buzz * (_tone_stack(2 * np.pi * f0 * t, 3, f0, rate) + 1.5 * band)
+    rows = np.flatnonzero(labels == 3)  # siren
+    k = len(rows)
+    if k:
+        low = col(k, 500.0, 800.0)
+        high = low * col(k, 1.5, 2.0)
+        f = low + (high - low) * 0.5 * (1 - np.cos(2 * np.pi * t / col(k, 0.4, 1.2) + col(k, 0.0, 2 * np.pi)))
+        phase = 2 * np.pi * np.cumsum(f, axis=1) / rate
+        waves[rows] += np.sin(phase) + 0.3 * np.sin(2 * phase)
+    if n:
+        waves *= rng.uniform(0.3, 1.0, (n, 1)) / np.abs(waves).max(axis=1, keepdims=True)
+        noise = signal.lfilter([1.0], [1.0, -0.95], rng.normal(size=(n, m)), axis=1)
+        waves += rng.uniform(0.02, 0.15, (n, 1)) * noise / noise.std(axis=1, keepdims=True)
+    return waves.astype(np.float32), labels
+
+
+def log_spectrograms(waves: np.ndarray, rate: int, nperseg: int = 256, noverlap: int = 128
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Short-time Fourier power of each clip in decibels: ``(frequencies, times, spectrograms)``.
+
+    ``waves`` is ``(n, samples)`` (or one clip, ``(samples,)``). Each clip is cut
+    into segments of ``nperseg`` samples that overlap by ``noverlap`` (Hann window,
+    ``scipy.signal.spectrogram``), and the power of each segment's Fourier
+    transform is taken in decibels, ``10 log10(power)`` (floored 100 dB below the
+    clip's loudest value, so that silence does not give -inf). The result is an image
+    per clip, ``(n, nperseg // 2 + 1, n_frames)`` float32: frequency along the
+    rows (0 to ``rate / 2``), time along the columns. Each image is standardised
+    (mean 0, standard deviation 1) so that a loud and a quiet clip of the same
+    sound look alike to a network.
+
+    Defined in 06_sequence_models.
+    """
+    from scipy import signal
+
+    waves = np.asarray(waves, dtype=np.float64)
+    if waves.shape[-1] < nperseg:
+        raise ValueError(f"a clip of {waves.shape[-1]} samples is shorter than one segment ({nperseg})")
+    freqs, times, power = signal.spectrogram(waves, fs=rate, nperseg=nperseg, noverlap=noverlap, axis=-1)
+    db = 10.0 * np.log10(power + 1e-10 * power.max(axis=(-2, -1), keepdims=True) + 1e-30)  # floor: 100 dB down
+    db = (db - db.mean(axis=(-2, -1), keepdims=True)) / db.std(axis=(-2, -1), keepdims=True)
+    return freqs, times, db.astype(np.float32)
+
+
 # ----------------------------------------------------------------------- models
 
 
@@ -322,13 +452,67 @@ def build_sequence_model(kind: str, length: int, n_features: int, n_classes: int
     return _BUILDERS[kind](length, n_features, n_classes)
 
 
-def gradient_norms_by_lag(layer: "keras.layers.Layer", x: np.ndarray) -> np.ndarray:
-    """How strongly the last output of a recurrent ``layer`` depends on each earlier input.
+def build_spectrogram_cnn(n_freq: int, n_frames: int, n_classes: int, filters: Sequence[int] = (8, 16)
+                          ) -> "keras.Model":
+    """A small 2-D CNN on spectrograms: [Conv2D(f, 3, ReLU), MaxPool 2] per ``f``, global max pooling, Dense softmax.
 
-    For one sequence ``x`` of shape ``(T, features)`` returns, for lags
-    ``k = 0 .. T-1``, the norm of the gradient of ``sum(h_T)`` with respect to the
-    input ``x_{T-k}``: the signal backpropagation through time carries ``k`` steps
-    back. ``layer`` must return only its last output (``return_sequences=False``).
+    Input ``(n_freq, n_frames, 1)``: a spectrogram is an image with frequency and
+    time as its axes, so the convolutions learn local time-frequency patterns (a
+    harmonic stack, a sweep, a burst) and the global max pooling asks whether
+    each pattern occurs anywhere in the clip. The softmax is float32.
+
+    Defined in 06_sequence_models.
+    """
+    import keras
+
+    layers: list[Any] = [keras.Input(shape=(n_freq, n_frames, 1), name="spectrogram")]
+    for i, f in enumerate(filters, start=1):
+        layers.append(keras.layers.Conv2D(f, 3, activation="relu", name=f"conv{i}"))
+        layers.append(keras.layers.MaxPooling2D(2, name=f"pool{i}"))
+    layers.append(keras.layers.GlobalMaxPooling2D(name="global_max"))
+    layers.append(keras.layers.Dense(n_classes, activation="softmax", dtype="float32", name="probabilities"))
+    return keras.Sequential(layers, name="spectrogram_cnn")
+
+
+def gru_step(x_t: Any, h_prev: Any, kernel: Any, recurrent_kernel: Any, bias: Any) -> np.ndarray:
+    """One step of a GRU exactly as Keras computes it (``keras.layers.GRUCell``, default ``reset_after=True``).
+
+    Keras layout, as for its LSTM: ``kernel`` ``(F, 3U)``, ``recurrent_kernel``
+    ``(U, 3U)``, ``bias`` ``(2, 3U)`` (one row for the input side, one for the
+    recurrent side), blocks in the order **z, r, h** (update gate, reset gate,
+    candidate). With ``x = x_t K + b_0`` and ``m = h_{t-1} R + b_1`` split into
+    the three blocks::
+
+        z = sigmoid(x_z + m_z)            update gate
+        r = sigmoid(x_r + m_r)            reset gate
+        h~ = tanh(x_h + r * m_h)          candidate: the reset gate scales the recurrent part
+        h_t = z * h_{t-1} + (1 - z) * h~  z near 1 keeps the old state
+
+    ``reset_after=True`` (the reset applied after the matrix product) is the
+    variant cuDNN implements; Cho et al. (2014) apply it before, ``(r * h_{t-1}) R``.
+    Returns ``h_t`` as float64 ``(batch, U)``.
+
+    Defined in 06_sequence_models.
+    """
+    x_t, h_prev = np.asarray(x_t, dtype=float), np.asarray(h_prev, dtype=float)
+    bias = np.asarray(bias, dtype=float).reshape(2, -1)
+    x = x_t @ np.asarray(kernel, dtype=float) + bias[0]
+    m = h_prev @ np.asarray(recurrent_kernel, dtype=float) + bias[1]
+    x_z, x_r, x_h = np.split(x, 3, axis=-1)
+    m_z, m_r, m_h = np.split(m, 3, axis=-1)
+    z = 1.0 / (1.0 + np.exp(-(x_z + m_z)))
+    r = 1.0 / (1.0 + np.exp(-(x_r + m_r)))
+    candidate = np.tanh(x_h + r * m_h)
+    return z * h_prev + (1.0 - z) * candidate
+
+
+def input_gradients_by_lag(layer: "keras.layers.Layer", x: np.ndarray) -> np.ndarray:
+    """The gradient of ``sum(h_T)`` with respect to every input of one sequence, row ``k`` for lag ``k``.
+
+    For one sequence ``x`` of shape ``(T, features)`` returns the float32 array
+    ``g`` of shape ``(T, features)`` with ``g[k] = d sum(h_T) / d x_{T-k}``, as
+    ``tf.GradientTape`` computes it (in the layer's float32). ``layer`` must
+    return only its last output (``return_sequences=False``).
 
     Defined in 06_sequence_models.
     """
@@ -337,8 +521,61 @@ def gradient_norms_by_lag(layer: "keras.layers.Layer", x: np.ndarray) -> np.ndar
     xt = tf.Variable(np.asarray(x, dtype=np.float32)[None])
     with tf.GradientTape() as tape:
         out = tf.reduce_sum(tf.cast(layer(xt), tf.float32))
-    grad = tape.gradient(out, xt).numpy()[0]
-    return np.linalg.norm(grad, axis=-1)[::-1].astype(np.float64)
+    return tape.gradient(out, xt).numpy()[0][::-1]
+
+
+def gradient_norms_by_lag(layer: "keras.layers.Layer", x: np.ndarray) -> np.ndarray:
+    """How strongly the last output of a recurrent ``layer`` depends on each earlier input.
+
+    For one sequence ``x`` of shape ``(T, features)`` returns, for lags
+    ``k = 0 .. T-1``, the Euclidean norm of the gradient of ``sum(h_T)`` with
+    respect to the input ``x_{T-k}`` (:func:`input_gradients_by_lag`): the signal
+    backpropagation through time carries ``k`` steps back. The norm is computed
+    in float64: a norm squares its entries, and in float32 the square of a value
+    below about 2.6e-23 rounds to 0, so a tiny but perfectly representable
+    float32 gradient (float32's smallest normal number is 1.2e-38) would get the
+    norm 0. ``layer`` must return only its last output (``return_sequences=False``).
+
+    Defined in 06_sequence_models.
+    """
+    return np.linalg.norm(input_gradients_by_lag(layer, x).astype(np.float64), axis=-1)
+
+
+def truncated_bptt(layer: "keras.layers.Layer", x: np.ndarray, chunk: int | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Run a recurrent ``layer`` over one long sequence in chunks, carrying the state: ``(h_T, gradient norms)``.
+
+    ``layer`` must be built with ``return_state=True`` (and ``return_sequences=False``).
+    The sequence ``x`` (``(T, features)``) is read ``chunk`` steps at a time; the
+    final state of each chunk is the initial state of the next, so the forward
+    pass computes exactly the same ``h_T`` as one pass over all ``T`` steps. With
+    ``chunk`` set, the state handed on is cut from the gradient
+    (``tf.stop_gradient``): truncated backpropagation through time, whose backward
+    pass never goes further back than the current chunk. ``chunk=None`` is full
+    BPTT. Returns the last output (float64 ``(units,)``) and, per lag ``k =
+    0 .. T-1``, the float64 norm of ``d sum(h_T) / d x_{T-k}`` (exactly 0 beyond
+    the last chunk when truncated).
+
+    Defined in 06_sequence_models.
+    """
+    import tensorflow as tf
+
+    x = np.asarray(x, dtype=np.float32)
+    steps = len(x)
+    size = steps if chunk is None else int(chunk)
+    if size < 1:
+        raise ValueError(f"chunk must be a positive number of steps, got {chunk!r}")
+    xt = tf.Variable(x[None])
+    with tf.GradientTape() as tape:
+        states = None
+        for start in range(0, steps, size):
+            piece = xt[:, start:start + size]
+            out, *states = layer(piece) if states is None else layer(piece, initial_state=states)
+            if chunk is not None:
+                states = [tf.stop_gradient(s) for s in states]
+        total = tf.reduce_sum(tf.cast(out, tf.float32))
+    grad = tape.gradient(total, xt).numpy()[0][::-1].astype(np.float64)
+    return np.asarray(out, dtype=np.float64)[0], np.linalg.norm(grad, axis=-1)
 
 
 # ---------------------------------------------------------------------- figures
@@ -493,7 +730,9 @@ def plot_unrolled_rnn(steps: int = 4) -> Figure:
 def plot_gradient_norms(norms: Mapping[str, np.ndarray], title: str = "") -> Figure:
     """Gradient norm against time lag on a log scale, one line per network.
 
-    Exact zeros (a gradient that underflowed) are left out, so such a line ends there.
+    A norm of exactly 0 cannot be drawn on a log axis: it is left out, so such a
+    line ends there (with :func:`gradient_norms_by_lag`'s float64 norms it happens
+    only when the gradient itself is 0).
 
     Defined in 06_sequence_models.
     """
@@ -530,5 +769,57 @@ def plot_survey_light_curves(curves: LightCurves, per_class: int = 2) -> Figure:
             if r == per_class - 1:
                 ax.set_xlabel("time (days)")
         axes[0, 0].set_ylabel("difference flux")
+    fig.tight_layout()
+    return fig
+
+
+def plot_sounds(waves: np.ndarray, labels: np.ndarray, rate: int) -> Figure:
+    """One clip of every class of :data:`SOUND_CLASSES`: its waveform (top) and its spectrogram (bottom).
+
+    Defined in 06_sequence_models.
+    """
+    n_classes = len(SOUND_CLASSES)
+    fig, axes = plt.subplots(2, n_classes, figsize=(3.3 * n_classes, 4.8), sharex=True, squeeze=False)
+    colors = plotting.class_colors(n_classes)
+    for k, name in enumerate(SOUND_CLASSES):
+        rows = np.flatnonzero(np.asarray(labels) == k)
+        if not len(rows):
+            axes[0, k].set_title(f"{name} (no clip)", fontsize=10)
+            continue
+        wave = np.asarray(waves[rows[0]], dtype=float)
+        t = np.arange(len(wave)) / rate
+        axes[0, k].plot(t, wave, lw=0.3, color=colors[k])
+        axes[0, k].set_title(name, fontsize=10)
+        freqs, times, spec = log_spectrograms(wave, rate)
+        axes[1, k].pcolormesh(times, freqs / 1000, spec, shading="auto", cmap="magma")
+        axes[1, k].set_xlabel("time (s)")
+    axes[0, 0].set_ylabel("waveform")
+    axes[1, 0].set_ylabel("frequency (kHz)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_sound_prediction(wave: np.ndarray, rate: int, probabilities: np.ndarray, title: str = "") -> Figure:
+    """The audio pipeline for one clip: waveform -> spectrogram -> the CNN's class probabilities.
+
+    Defined in 06_sequence_models.
+    """
+    wave = np.asarray(wave, dtype=float)
+    probabilities = np.asarray(probabilities, dtype=float)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.2), gridspec_kw={"width_ratios": [3, 3, 2]})
+    axes[0].plot(np.arange(len(wave)) / rate, wave, lw=0.3, color="0.3")
+    axes[0].set(xlabel="time (s)", title=f"waveform: {len(wave):,} samples at {rate:,} Hz")
+    freqs, times, spec = log_spectrograms(wave, rate)
+    axes[1].pcolormesh(times, freqs / 1000, spec, shading="auto", cmap="magma")
+    axes[1].set(xlabel="time (s)", ylabel="frequency (kHz)",
+                title=f"spectrogram: {spec.shape[0]} frequencies x {spec.shape[1]} frames")
+    colors = plotting.class_colors(len(SOUND_CLASSES))
+    y = np.arange(len(SOUND_CLASSES))
+    axes[2].barh(y, probabilities, color=colors)
+    axes[2].set_yticks(y, [f"{name} ({p:.2f})" for name, p in zip(SOUND_CLASSES, probabilities)])
+    axes[2].invert_yaxis()
+    axes[2].set(xlim=(0, 1), xlabel="probability", title="CNN -> softmax")
+    if title:
+        fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig

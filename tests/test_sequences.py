@@ -222,8 +222,152 @@ def test_gradient_norms_by_lag_linear_rnn(keras):
     layer.set_weights([k, np.array([[r]]), np.zeros(1)])
     x = np.random.default_rng(0).normal(size=(12, 2))
     norms = sequences.gradient_norms_by_lag(layer, x)
-    assert norms.shape == (12,)
+    assert norms.shape == (12,) and norms.dtype == np.float64
     np.testing.assert_allclose(norms, np.linalg.norm(k) * r ** np.arange(12), rtol=1e-5)
+
+
+def test_gradient_norms_stay_exact_where_float32_squares_underflow(keras):
+    # r = 0.3 over 60 steps: the gradient reaches 0.3^59 ~ 1e-31, a normal float32 number, whose square
+    # (1e-62) is 0 in float32. The norm must still be |k| r^j, not 0.
+    layer = keras.layers.SimpleRNN(1, activation=None, dtype="float32")
+    layer.build((None, None, 2))
+    k = np.array([[0.6], [-0.8]])
+    layer.set_weights([k, np.array([[0.3]]), np.zeros(1)])
+    x = np.random.default_rng(1).normal(size=(60, 2))
+    grads = sequences.input_gradients_by_lag(layer, x)
+    assert grads.shape == (60, 2) and grads.dtype == np.float32
+    np.testing.assert_allclose(grads, np.tile(k.T, (60, 1)) * 0.3 ** np.arange(60)[:, None], rtol=1e-4)
+    assert np.linalg.norm(grads[-1]) == 0.0          # the float32 pitfall the float64 norm avoids
+    norms = sequences.gradient_norms_by_lag(layer, x)
+    np.testing.assert_allclose(norms, 0.3 ** np.arange(60), rtol=1e-4)
+    assert norms[-1] > 1e-32
+
+
+@pytest.mark.parametrize("chunk", [None, 7, 20, 30])
+def test_truncated_bptt_keeps_the_forward_pass_and_cuts_the_backward_pass(keras, chunk):
+    keras.utils.set_random_seed(0)
+    layer = keras.layers.SimpleRNN(5, return_state=True)
+    x = np.random.default_rng(2).normal(size=(30, 3))
+    h_full, g_full = sequences.truncated_bptt(layer, x, None)
+    h, g = sequences.truncated_bptt(layer, x, chunk)
+    np.testing.assert_allclose(h, h_full, rtol=1e-5, atol=1e-6)     # the state is carried over every chunk
+    assert h.shape == (5,) and g.shape == (30,)
+    last = 30 if chunk is None else (30 - 1) % chunk + 1               # steps in the last chunk
+    np.testing.assert_allclose(g[:last], g_full[:last], rtol=1e-5)
+    assert np.all(g[:last] > 0) and np.all(g[last:] == 0)
+
+
+def test_truncated_bptt_lstm_and_bad_chunk(keras):
+    layer = keras.layers.LSTM(4, return_state=True)
+    x = np.random.default_rng(3).normal(size=(12, 2))
+    h_full, _ = sequences.truncated_bptt(layer, x)
+    h, g = sequences.truncated_bptt(layer, x, 5)
+    np.testing.assert_allclose(h, h_full, rtol=1e-5, atol=1e-6)
+    assert np.count_nonzero(g) == 2                                    # 12 = 5 + 5 + 2
+    with pytest.raises(ValueError, match="chunk"):
+        sequences.truncated_bptt(layer, x, 0)
+
+
+def test_gru_step_is_keras_gru_cell(keras):
+    import tensorflow as tf
+
+    cell = keras.layers.GRUCell(4, dtype="float64")
+    cell.build((None, 3))
+    rng = np.random.default_rng(4)
+    weights = [rng.normal(0, 0.7, w.shape) for w in cell.get_weights()]
+    assert [w.shape for w in weights] == [(3, 12), (4, 12), (2, 12)]
+    cell.set_weights(weights)
+    x, h = rng.normal(size=(5, 3)), rng.normal(size=(5, 4))
+    want, _ = cell(tf.constant(x), [tf.constant(h)])
+    np.testing.assert_allclose(sequences.gru_step(x, h, *weights), np.asarray(want), rtol=1e-10, atol=1e-12)
+
+
+def test_gru_step_update_gate_keeps_the_state():
+    # Update-gate bias +30: z = 1, so h_t = h_{t-1} whatever the input.
+    u, f = 3, 2
+    bias = np.zeros((2, 3 * u))
+    bias[0, :u] = 30.0
+    rng = np.random.default_rng(5)
+    h = rng.normal(size=(4, u))
+    np.testing.assert_allclose(sequences.gru_step(rng.normal(size=(4, f)), h, rng.normal(size=(f, 3 * u)),
+                                                  rng.normal(size=(u, 3 * u)), bias), h, atol=1e-12)
+
+
+# --------------------------------------------------------------------- sounds
+
+
+@pytest.fixture(scope="module")
+def sounds():
+    return sequences.urban_sounds(80, seed=3)
+
+
+def test_urban_sounds_shapes_balance_and_seed(sounds):
+    waves, labels = sounds
+    assert waves.shape == (80, 8000) and waves.dtype == np.float32
+    assert labels.dtype == np.int64 and np.bincount(labels).tolist() == [20] * 4
+    assert np.all(np.isfinite(waves)) and 0.2 < np.abs(waves).max(axis=1).min()
+    again, labels2 = sequences.urban_sounds(80, seed=3)
+    np.testing.assert_array_equal(again, waves)
+    np.testing.assert_array_equal(labels2, labels)
+    other, _ = sequences.urban_sounds(80, seed=4)
+    assert not np.allclose(other, waves)
+    assert sequences.urban_sounds(0)[0].shape == (0, 8000)
+    assert sequences.urban_sounds(4, rate=16000, duration=0.5)[0].shape == (4, 8000)
+    with pytest.raises(ValueError, match="8000"):
+        sequences.urban_sounds(3, rate=4000)
+
+
+def test_urban_sounds_class_signatures(sounds):
+    waves, labels = sounds
+    freqs, _, _ = sequences.log_spectrograms(waves[:1], 8000)
+    from scipy import signal
+
+    _, _, power = signal.spectrogram(waves.astype(float), fs=8000, nperseg=256, noverlap=128, axis=-1)
+    spectrum = power.mean(axis=-1)                                       # (n, freq)
+    high = spectrum[:, (freqs >= 1500) & (freqs <= 3500)].sum(axis=1) / spectrum.sum(axis=1)
+    peak = freqs[spectrum.argmax(axis=1)]
+    loud = power.sum(axis=1)                                            # (n, frames)
+    active = (loud > 0.1 * loud.max(axis=1, keepdims=True)).mean(axis=1)
+    by = lambda values, k: values[labels == k]  # noqa: E731
+    assert np.median(by(high, 2)) > 2 * max(np.median(by(high, k)) for k in (0, 1, 3))  # drilling: 1.5-3.5 kHz
+    assert np.all((by(peak, 0) > 300) & (by(peak, 0) < 650))            # horn: its fundamental, 330-600 Hz
+    assert np.median(by(active, 1)) < np.median(by(active, 3))           # barks are short, sirens fill the clip
+    # a siren's dominant frequency moves from frame to frame; a horn's does not
+    track = freqs[power.argmax(axis=1)]                                  # (n, frames)
+    spread = lambda k: np.median([np.ptp(row[a > 0.3]) for row, a in  # noqa: E731
+                                  zip(track[labels == k], (loud / loud.max(axis=1, keepdims=True))[labels == k])])
+    assert spread(3) > 300 > spread(0)
+
+
+def test_log_spectrograms_axes_and_standardisation():
+    rate = 8000
+    t = np.arange(rate) / rate
+    tone = np.sin(2 * np.pi * 1000 * t) + 0.1 * np.random.default_rng(0).normal(size=rate)
+    freqs, times, spec = sequences.log_spectrograms(np.stack([tone, 0.01 * tone]), rate)
+    assert spec.shape == (2, 129, 61) and spec.dtype == np.float32
+    assert freqs[0] == 0 and freqs[-1] == rate / 2 and len(times) == 61
+    assert freqs[spec[0].mean(axis=1).argmax()] == pytest.approx(1000, abs=freqs[1])
+    np.testing.assert_allclose(spec.mean(axis=(1, 2)), 0, atol=1e-5)
+    np.testing.assert_allclose(spec.std(axis=(1, 2)), 1, rtol=1e-4)
+    np.testing.assert_allclose(spec[0], spec[1], atol=1e-3)              # loudness does not matter
+    assert sequences.log_spectrograms(tone, rate)[2].shape == (129, 61)
+    with pytest.raises(ValueError, match="shorter"):
+        sequences.log_spectrograms(np.zeros(100), rate)
+
+
+def test_spectrogram_cnn_learns_the_sounds(keras):
+    from course import cnn
+
+    waves, labels = sequences.urban_sounds(240, seed=5)
+    test_waves, test_labels = sequences.urban_sounds(80, seed=6)
+    _, _, x = sequences.log_spectrograms(waves, 8000)
+    _, _, x_test = sequences.log_spectrograms(test_waves, 8000)
+    keras.utils.set_random_seed(0)
+    model = sequences.build_spectrogram_cnn(x.shape[1], x.shape[2], len(sequences.SOUND_CLASSES))
+    assert model.output_shape == (None, 4)
+    _, accuracy, _ = cnn.fit_classifier(model, x[..., None], labels, x_test[..., None], test_labels, epochs=6,
+                                        batch_size=32, curves=False)
+    assert accuracy > 0.8
 
 
 # ----------------------------------------------------------------------- figures
@@ -245,6 +389,15 @@ def test_figures_are_drawn(curves):
     fig = sequences.plot_survey_light_curves(curves, per_class=2)
     assert len(fig.axes) == 10
     assert [ax.get_title() for ax in fig.axes[:5]] == list(sequences.SURVEY_CLASSES)
+
+
+def test_sound_figures(sounds):
+    waves, labels = sounds
+    fig = sequences.plot_sounds(waves, labels, 8000)
+    assert len(fig.axes) == 8 and [ax.get_title() for ax in fig.axes[:4]] == list(sequences.SOUND_CLASSES)
+    fig = sequences.plot_sound_prediction(waves[0], 8000, np.array([0.1, 0.7, 0.1, 0.1]), title="t")
+    assert len(fig.axes) == 3
+    assert [t.get_text() for t in fig.axes[2].get_yticklabels()][1] == "dog bark (0.70)"
 
 
 def test_plot_gradient_norms_drops_exact_zeros():
