@@ -5,7 +5,7 @@
 
 PYTHON   ?= python3
 VENV     ?= .venv
-EXTRAS   ?= cpu,test
+EXTRAS   ?= cpu,instructor,test
 PORT     ?= 8888
 LAB_ARGS ?=
 PYTEST_ARGS ?=
@@ -21,7 +21,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONDONTWRITEBYTECODE := 1
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: help lab test release outputs grade bench lock venv check-system clean-venv
+.PHONY: help lab test release outputs grade bench lock venv colab-env check-system clean-venv
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# //'
@@ -42,10 +42,25 @@ $(STAMP): pyproject.toml constraints.txt tests/widgets/ipywidgets7.txt | check-s
 
 venv: $(STAMP)
 
+# A Colab-like runtime for tests/colab: Colab's published package versions (tests/colab/pip-freeze.txt)
+# on this machine's python3, kept between runs and rebuilt when the pins change.
+COLAB      := $(VENV)/colab
+COLAB_STAMP := $(COLAB)/.installed
+$(COLAB_STAMP): tests/colab/requirements.txt tests/colab/pip-freeze.txt | check-system
+	@rm -rf $(COLAB)
+	@echo "Building the Colab-like environment in $(COLAB) (Colab's package versions; a few minutes the first time)..."
+	@$(PYTHON) -m venv $(COLAB)
+	@$(COLAB)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  -r tests/colab/requirements.txt -c tests/colab/pip-freeze.txt 2>&1 | grep -v "^WARNING: Location" ; \
+	  $(COLAB)/bin/python -c "import tensorflow, ipywidgets, ipykernel" || { echo "Building $(COLAB) failed: see the pip messages above."; exit 1; }
+	@touch $@
+
+colab-env: $(COLAB_STAMP)
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(COLAB_STAMP)
 	@$(PYTHON) tools/check_system.py --tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from autograder import notebooks
+from autograder import home, notebooks
 
 
 def _config(course: Path, out: Path) -> Config:
@@ -71,6 +71,19 @@ def _course_settings(course: Path) -> dict:
     return dict(app.config.CourseDirectory)
 
 
+def stamp_links(course: Path, assignments: list[str]) -> list[Path]:
+    """Point every Colab badge and install line of these source notebooks and the README at the course's home.
+
+    The home is ``[tool.course]`` in the course's pyproject.toml (:mod:`autograder.home`); a course
+    folder without one (a scratch copy in a test) keeps its links as they are.
+    """
+    if not (course / "pyproject.toml").exists():
+        return []
+    where = home.read(course)
+    paths = [course / "source" / a / f"{a}.ipynb" for a in assignments] + [course / "README.md"]
+    return [p for p in paths if p.exists() and home.stamp_file(p, where)]
+
+
 def release(course: Path, out: Path | None = None, assignments: list[str] | None = None) -> list[Path]:
     """Write the student version of every (or the named) assignment; return the notebooks written."""
     course = course.resolve()
@@ -80,6 +93,9 @@ def release(course: Path, out: Path | None = None, assignments: list[str] | None
     cfg.CourseDirectory.db_url = "sqlite:///:memory:"  # never touch the real gradebook
     cfg.GenerateAssignment.no_database = True
     cfg.SaveCells.enabled = False
+    where = home.read(course) if (course / "pyproject.toml").exists() else None
+    if out == course / "release":  # a real release also points the sources and the README at the home
+        stamp_links(course, ids)
     written: list[Path] = []
     for assignment_id in ids:
         target = out / assignment_id
@@ -87,6 +103,10 @@ def release(course: Path, out: Path | None = None, assignments: list[str] | None
             shutil.rmtree(target)
         _generate(cfg, assignment_id)
         for nb_path in sorted(target.glob("*.ipynb")):
-            notebooks.write(notebooks.normalize(notebooks.read(nb_path)), nb_path)
+            nb = notebooks.normalize(notebooks.read(nb_path))
+            if where is not None:
+                for cell in nb.cells:
+                    cell.source = where.stamp(cell.source)
+            notebooks.write(nb, nb_path)
             written.append(nb_path)
     return written

@@ -203,6 +203,7 @@ def _plan(
     choice: str | None,
     seed: int,
     deterministic: bool | None,
+    colab: bool = False,
 ) -> _Plan:
     """Decide profile, policy, determinism and the printed line from a GPU list.
 
@@ -224,11 +225,22 @@ def _plan(
     if gpus:
         device += f" (compute capability {_capability_text(capabilities)})"
     line = f"Device: {device} · precision policy: {profile.policy} · profile: {profile.summary()}"
+    if colab:
+        line += (" · Colab: GPU runtime on" if gpus else
+                 " · Colab: GPU runtime off (Runtime > Change runtime type > a GPU, for the full sizes)")
     return _Plan(
         profile=profile,
         deterministic=(not gpus) if deterministic is None else bool(deterministic),
         line=line,
     )
+
+
+def in_colab() -> bool:
+    """True inside Google Colab, whose runtime imports ``google.colab`` before any notebook cell runs.
+
+    Defined in 00_big_data_in_science.
+    """
+    return "google.colab" in sys.modules
 
 
 def _resolve_choice(profile: str | None) -> str | None:
@@ -379,7 +391,7 @@ def setup(
     choice = _resolve_choice(profile)
     tf, keras = _import_tensorflow()
     gpus = _list_gpus(tf)
-    plan = _plan([(name, cc) for _, name, cc in gpus], choice, seed, deterministic)
+    plan = _plan([(name, cc) for _, name, cc in gpus], choice, seed, deterministic, in_colab())
 
     _enable_memory_growth(tf, [device for device, _, _ in gpus])
     keras.mixed_precision.set_global_policy(plan.profile.policy)

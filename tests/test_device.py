@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
@@ -395,3 +396,16 @@ def test_setup_on_a_cpu_split_into_two_logical_devices():
     first, second, facts = result.stdout.splitlines()
     assert first == second and first.startswith("Device: CPU · precision policy: float32")
     assert facts == "2 True 0"
+
+
+def test_in_colab_the_line_says_whether_a_gpu_runtime_is_on(monkeypatch):
+    cpu = device._plan([], None, 0, None, colab=True)
+    gpu = device._plan([("Tesla T4", (7, 5))], None, 0, None, colab=True)
+    assert cpu.line.endswith("· Colab: GPU runtime off (Runtime > Change runtime type > a GPU, for the full sizes)")
+    assert gpu.line.endswith("· Colab: GPU runtime on") and "Tesla T4" in gpu.line
+    assert "Colab" not in device._plan([], None, 0, None).line
+    assert "\n" not in cpu.line
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    assert device.in_colab() is False
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    assert device.in_colab() is True

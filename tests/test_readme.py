@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from autograder import notebooks
-from tests.conftest import README_COLAB, ROOT, SOURCE
+from autograder import home
+from tests.conftest import ROOT, SOURCE
 
 
 def test_starts_with_the_two_commands() -> None:
@@ -18,10 +19,11 @@ def test_starts_with_the_two_commands() -> None:
 
 def test_every_section_has_a_row_and_colab_link() -> None:
     text = (ROOT / "README.md").read_text()
+    course_home = home.read(ROOT)
     for path in notebooks.sections(SOURCE):
         section = path.parent.name
         assert f"| `{section}` |" in text, f"README's table lacks {section}"
-        assert f"{README_COLAB}/release/{section}/{section}.ipynb" in text, f"README lacks the Colab link of {section}"
+        assert course_home.colab_url(section) in text, f"README lacks the Colab link of {section}"
 
 
 def test_ci_runs_exactly_make_test() -> None:
