@@ -50,7 +50,20 @@ def pip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 def freeze() -> dict[str, str]:
     lines = pip("freeze", "--all").stdout.splitlines()
     pairs = (line.split("==", 1) if "==" in line else line.split(" @ ", 1) for line in lines if line.strip())
-    return {name.lower().replace("_", "-"): version for name, version in pairs}
+    return {_name(name): version for name, version in pairs}
+
+
+def _name(text: str) -> str:
+    return text.strip().lower().replace("_", "-")
+
+
+def pinned() -> dict[str, str]:
+    """Colab's version of every package the environment is built from (requirements.txt x pip-freeze.txt)."""
+    wanted = [_name(l) for l in (HERE / "requirements.txt").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    pins = dict(tuple(map(str.strip, l.split("==", 1))) for l in (HERE / "pip-freeze.txt").read_text().splitlines()
+                if "==" in l and not l.startswith("#"))
+    pins = {_name(k): v for k, v in pins.items()}
+    return {name: pins[name] for name in wanted}
 
 
 def build_wheel(out: Path) -> Path:

@@ -17,8 +17,7 @@ from tests.colab import runtime
 from tests.conftest import ROOT, SOURCE
 
 SECTIONS = [p.parent.name for p in notebooks.sections(SOURCE)]
-PINNED = {"tensorflow": "2.20.0", "keras": "3.13.2", "numpy": "2.1.3", "ipywidgets": "7.7.1", "ipykernel": "6.17.1",
-          "ipython": "7.34.0", "notebook": "6.5.7", "jupyter-client": "7.4.9", "pip": "24.1.2"}
+PINNED = runtime.pinned()  # each package of tests/colab/requirements.txt at Colab's version
 BASELINE = ("import tensorflow as tf, keras, numpy as np, matplotlib.pyplot as plt, ipywidgets\n"
             "keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).compile('sgd', 'mse')\n"
             "plt.plot([1, 2]); plt.show()")
@@ -43,6 +42,7 @@ def colab(tmp_path_factory):
 
 
 def test_the_environment_holds_colabs_versions(colab) -> None:
+    assert PINNED["ipywidgets"] == "7.7.1" and PINNED["tensorflow"].startswith("2.") and len(PINNED) >= 10
     got = runtime.freeze()
     wrong = {name: got.get(name) for name, version in PINNED.items() if got.get(name) != version}
     assert not wrong, f"the Colab-like environment drifted from Colab's versions {PINNED}: {wrong}; `make colab-env`"
@@ -80,3 +80,23 @@ def test_the_lecture_runs_in_colab(colab, section: str, tmp_path: Path) -> None:
 
     written = sorted(set(runtime.files_under(colab["home"])) - set(colab["library_files"]))
     assert not written, f"{section} wrote outside its session folder: {written[:10]}"
+
+
+def test_an_install_that_would_replace_colabs_notebook_server_is_caught(colab, tmp_path: Path) -> None:
+    """The check can fail: a package that needs notebook>=7.2 (as nbgrader does) cannot install quietly."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "probe"
+    (src / "probe_pkg").mkdir(parents=True)
+    (src / "probe_pkg" / "__init__.py").write_text("")
+    (src / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+                                        '[project]\nname = "colab-probe"\nversion = "1.0"\n'
+                                        'dependencies = ["numpy>=1.26", "notebook>=7.2"]\n')
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path),
+                    str(src)], check=True, capture_output=True, env={**runtime.os.environ, **runtime.OFFLINE})
+    wheel = next(tmp_path.glob("colab_probe-*.whl"))
+    proc = runtime.pip("install", "-q", "--dry-run", "--report", str(tmp_path / "r.json"),
+                       f"colab-probe @ {wheel.as_uri()}", check=False)
+    assert proc.returncode != 0 and "notebook" in proc.stderr, proc.stderr[-2000:]
+    assert "colab-probe" not in runtime.freeze()
