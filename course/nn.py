@@ -82,11 +82,14 @@ def xor_boxes(n_per_corner: int, half_width: float = 0.2, seed: int = 0) -> tupl
 
 
 def step(z: np.ndarray | float) -> np.ndarray:
-    """Heaviside step as the perceptron uses it: 1.0 where ``z > 0``, else 0.0.
+    """Heaviside step as the perceptron uses it: 1.0 where ``z >= 0``, else 0.0.
 
+    A score of exactly 0 counts as the positive class, the same convention as
+    lecture 01's perceptron (``course.fundamentals``: a point on the line is +1),
+    written with labels 0/1 instead of -1/+1.
     Defined in 02_neural_networks (the hand-made XOR network).
     """
-    return np.where(np.asarray(z, dtype=float) > 0, 1.0, 0.0)
+    return np.where(np.asarray(z, dtype=float) >= 0, 1.0, 0.0)
 
 
 # ------------------------------------------------------------------- parameters
@@ -271,8 +274,9 @@ def plot_activation_gallery(
 ) -> Figure:
     """One panel per activation function: ``f`` (solid) and its derivative ``f'`` (dashed).
 
-    Uses the reference functions of :mod:`course.widgets.activations` (Keras's
-    conventions: leaky ReLU slope 0.2, ELU alpha 1). Returns the Figure; each
+    Uses the reference functions of :mod:`course.widgets.activations` (the
+    defaults of ``keras.activations``: leaky ReLU slope 0.2, ELU alpha 1; the
+    ``keras.layers.LeakyReLU`` layer defaults to a slope of 0.3). Returns the Figure; each
     Axes has two lines, f then f'. Defined in 02_neural_networks.
     """
     from course.widgets.activations import COLORS, LABELS, activation, derivative

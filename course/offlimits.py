@@ -114,7 +114,7 @@ RULES: dict[str, Rule] = {
     "l2_loss": Rule(
         course=("course.generalization.gd_path",),
         library=_AUTODIFF + ("scipy.differentiate",),
-        advice="derive the gradient of both terms by hand, leaving the bias unpenalised"),
+        advice="derive the gradient of both terms by hand: the penalty is centred on the prior, the bias unpenalised"),
     "early_stopping": Rule(
         library=("keras.callbacks.EarlyStopping",),
         advice="keep best, best_epoch and the wait counter in a plain loop"),

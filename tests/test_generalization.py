@@ -302,3 +302,25 @@ def test_galaxy_mlp_layers_and_a_short_fit():
     history = plain.fit(ds, validation_data=gen.make_dataset(x, y, 40), epochs=2, shuffle=False, verbose=0).history
     assert set(history) >= {"loss", "accuracy", "xent", "val_xent"}
     assert history["loss"] == pytest.approx(history["xent"], rel=1e-5)   # no penalty: loss is the cross-entropy
+
+
+def test_galaxy_cnn_layers_parameters_and_a_short_fit():
+    keras = pytest.importorskip("keras")
+    model = gen.galaxy_cnn((32, 32), 2, filters=(16, 32, 64), decay_steps=10)
+    names = [type(layer).__name__ for layer in model.layers]
+    assert names == ["Reshape"] + ["Conv2D", "MaxPooling2D"] * 3 + ["GlobalAveragePooling2D", "Dense"]
+    # 3x3 kernels: (9 * c_in + 1) * c_out per convolution, then (64 + 1) * 2 for the softmax
+    assert model.count_params() == (9 + 1) * 16 + (9 * 16 + 1) * 32 + (9 * 32 + 1) * 64 + (64 + 1) * 2 == 23426
+    assert model.layers[-1].dtype_policy.compute_dtype == "float32"
+    assert model.output_shape == (None, 2)
+    assert isinstance(model.optimizer._learning_rate, keras.optimizers.schedules.CosineDecay)
+    small = gen.galaxy_cnn((8, 8), 3, filters=(4,))
+    assert small.count_params() == (9 + 1) * 4 + (4 + 1) * 3
+    rng = np.random.default_rng(0)
+    x = rng.random((24, 8, 8)).astype("float32")
+    y = rng.integers(0, 3, size=24)
+    history = small.fit(gen.make_dataset(x, y, 8), epochs=1, shuffle=False, verbose=0).history
+    assert set(history) >= {"loss", "accuracy", "xent"}
+    assert history["loss"] == pytest.approx(history["xent"], rel=1e-5)
+    with pytest.raises(ValueError):
+        gen.galaxy_cnn((8, 8), 2, filters=())

@@ -47,8 +47,22 @@ def test_xor_boxes_stay_in_their_boxes_and_carry_the_corner_label():
         nn.xor_boxes(-1)
 
 
-def test_step_is_zero_at_zero():
-    np.testing.assert_array_equal(nn.step(np.array([-2.0, 0.0, 1e-9, 3.0])), [0.0, 0.0, 1.0, 1.0])
+def test_step_is_one_at_zero():
+    np.testing.assert_array_equal(nn.step(np.array([-2.0, -1e-9, 0.0, -0.0, 1e-9, 3.0])),
+                                  [0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    assert float(nn.step(0.0)) == 1.0
+
+
+def test_step_agrees_with_the_perceptron_of_lecture_01():
+    # the same convention as lecture 01: a score of exactly 0 is the positive class (+1 there, 1 here)
+    from course.fundamentals import PerceptronRun
+
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [-1.0, 0.5], [0.5, 0.5]])
+    w, b = np.array([1.0, -1.0]), 0.0                      # scores 0, 0, 2, -1.5, 0: three on the line
+    empty = np.zeros(0)
+    run = PerceptronRun(w=w, b=b, weights=empty, biases=empty, mistakes=empty)
+    np.testing.assert_array_equal(run.predict(X), [1, 1, 1, -1, 1])
+    np.testing.assert_array_equal(nn.step(X @ w + b), (run.predict(X) + 1) / 2)
 
 
 def test_hand_made_xor_network_of_the_lecture():

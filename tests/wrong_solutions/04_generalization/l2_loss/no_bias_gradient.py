@@ -1,8 +1,9 @@
 # Wrong: returns 0 as the bias gradient (the bias is not penalised, but it is still a parameter of the MSE)
-def l2_loss_and_grad(w, X, y, lam):
-    """Mean squared error of w[0] + X @ w[1:] plus lam * sum(w[1:]**2), and its gradient (bias not penalised)."""
+def l2_loss_and_grad(w, X, y, lam, w_prior):
+    """Mean squared error of w[0] + X @ w[1:] plus lam * sum((w[1:] - w_prior)**2), and its gradient."""
     w, X, y = np.asarray(w, dtype=float), np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    shift = w[1:] - np.asarray(w_prior, dtype=float)
     r = w[0] + X @ w[1:] - y
-    loss = float(np.mean(r ** 2) + lam * np.sum(w[1:] ** 2))
-    grad = np.r_[0.0, 2.0 / len(y) * (X.T @ r) + 2.0 * lam * w[1:]]
+    loss = float(np.mean(r ** 2) + lam * np.sum(shift ** 2))
+    grad = np.r_[0.0, 2.0 / len(y) * (X.T @ r) + 2.0 * lam * shift]
     return loss, grad

@@ -1,8 +1,10 @@
-# Wrong: residuals taken as y - prediction in the gradient, which flips the sign of the data term
-def l2_loss_and_grad(w, X, y, lam):
-    """Mean squared error of w[0] + X @ w[1:] plus lam * sum(w[1:]**2), and its gradient (bias not penalised)."""
+# Wrong: residuals taken as y - prediction, which flips the sign of the data term in the gradient
+def l2_loss_and_grad(w, X, y, lam, w_prior):
+    """Mean squared error of w[0] + X @ w[1:] plus lam * sum((w[1:] - w_prior)**2), and its gradient."""
     w, X, y = np.asarray(w, dtype=float), np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-    r = y - (w[0] + X @ w[1:])
-    loss = float(np.mean(r ** 2) + lam * np.sum(w[1:] ** 2))
-    grad = np.r_[2.0 * np.mean(r), 2.0 / len(y) * (X.T @ r) + 2.0 * lam * w[1:]]
+    shift = w[1:] - np.asarray(w_prior, dtype=float)
+    r = w[0] + X @ w[1:] - y
+    r = -r
+    loss = float(np.mean(r ** 2) + lam * np.sum(shift ** 2))
+    grad = np.r_[2.0 * np.mean(r), 2.0 / len(y) * (X.T @ r) + 2.0 * lam * shift]
     return loss, grad

@@ -1,0 +1,10 @@
+# Wrong: subtracts the prior inside the prediction (b + X (w - w0)) as well as in the penalty
+def l2_loss_and_grad(w, X, y, lam, w_prior):
+    """Mean squared error of w[0] + X @ w[1:] plus lam * sum((w[1:] - w_prior)**2), and its gradient."""
+    w, X, y = np.asarray(w, dtype=float), np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    shift = w[1:] - np.asarray(w_prior, dtype=float)
+    r = w[0] + X @ w[1:] - y
+    r = w[0] + X @ shift - y
+    loss = float(np.mean(r ** 2) + lam * np.sum(shift ** 2))
+    grad = np.r_[2.0 * np.mean(r), 2.0 / len(y) * (X.T @ r) + 2.0 * lam * shift]
+    return loss, grad

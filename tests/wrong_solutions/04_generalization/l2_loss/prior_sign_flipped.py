@@ -1,0 +1,10 @@
+# Wrong: penalises the distance from -w0 (w + w0 instead of w - w0), pulling the weights the wrong way
+def l2_loss_and_grad(w, X, y, lam, w_prior):
+    """Mean squared error of w[0] + X @ w[1:] plus lam * sum((w[1:] - w_prior)**2), and its gradient."""
+    w, X, y = np.asarray(w, dtype=float), np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    shift = w[1:] - np.asarray(w_prior, dtype=float)
+    r = w[0] + X @ w[1:] - y
+    shift = w[1:] + np.asarray(w_prior, dtype=float)
+    loss = float(np.mean(r ** 2) + lam * np.sum(shift ** 2))
+    grad = np.r_[2.0 * np.mean(r), 2.0 / len(y) * (X.T @ r) + 2.0 * lam * shift]
+    return loss, grad
