@@ -1,7 +1,7 @@
 # Machine Learning for Big Scientific Data: the course's commands.
 #   make lab      set up .venv when missing, then open JupyterLab at the course root
 #   make test     same set-up, then the whole test suite
-# Also: release, outputs, grade, bench, lock, clean-venv.  `make help` lists them.
+# Also: release, outputs, site, grade, bench, lock, clean-venv.  `make help` lists them.
 
 PYTHON   ?= python3
 VENV     ?= .venv
@@ -21,7 +21,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONDONTWRITEBYTECODE := 1
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: help lab test release outputs grade bench lock venv colab-env check-system clean-venv
+.PHONY: help lab test release outputs grade bench lock venv colab-env site check-system clean-venv
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# //'
@@ -66,6 +66,9 @@ test: $(STAMP) $(COLAB_STAMP)
 
 release: $(STAMP)
 	$(BIN)/python -m autograder release
+
+site: $(STAMP)
+	$(BIN)/python -m autograder site
 
 outputs: $(STAMP)
 	$(BIN)/python -m autograder store-outputs

@@ -1,6 +1,6 @@
 """The ``python -m autograder`` command: maintainer verbs and the trusted grader.
 
-Maintainer verbs: store-outputs, release, register.  Grading verbs: grade,
+Maintainer verbs: store-outputs, release, register, site.  Grading verbs: grade,
 collect, feedback, export (see autograder/grade.py).  Exit status: 0 when the
 verb finished (also when some submissions could not be graded: they have rows
 saying why), 2 when the grader itself could not run (the message says why).
@@ -110,6 +110,16 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _site(args: argparse.Namespace) -> int:
+    from autograder.site import build
+
+    out = build(Path(args.out) if args.out else None, quiet=not args.verbose)
+    pages = sum(1 for _ in out.rglob("*.html"))
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
+    print(f"wrote the course website to {out} ({pages} pages, {size:.1f} MB); try: python -m http.server -d {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -168,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--to", default="grades.csv", help="output CSV (default: grades.csv)")
     p.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's nbgrader_config.py)")
     p.set_defaults(func=_export)
+
+    p = sub.add_parser("site", help="build the course website from the stored outputs into build/site")
+    p.add_argument("--out", help="output folder (default: build/site)")
+    p.add_argument("--verbose", action="store_true", help="show Sphinx's progress")
+    p.set_defaults(func=_site)
 
     args = parser.parse_args(argv)
     return args.func(args)

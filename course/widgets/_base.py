@@ -32,6 +32,8 @@ class FigureWidget(widgets.VBox):
     """A VBox of controls, a figure image and a message line. Defined in 02_neural_networks."""
 
     title = "Course widget"
+    #: What a student can change in the live widget (the course website's caption under its picture).
+    lets_you = "change its controls"
 
     def __init__(self, controls: dict[str, widgets.Widget], figsize: tuple[float, float] = (9.0, 3.6), dpi: int = 80,
                  layout_rows: list[list[str]] | None = None) -> None:

@@ -230,6 +230,7 @@ class ActivationExplorer(BlittedFigureWidget):
     """Functions (left) and derivatives (right), saturation regions shaded. Defined in 02_neural_networks."""
 
     title = "Activation function explorer"
+    lets_you = "pick the activation functions, their α parameters and the x range, and mark where the slope falls below a threshold"
     n_points = 401
 
     def __init__(self, functions: tuple[str, ...] = ("sigmoid", "tanh", "relu")) -> None:

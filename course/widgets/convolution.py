@@ -352,6 +352,7 @@ class ConvolutionSlider(BlittedFigureWidget):
     """
 
     title = "Convolution slider"
+    lets_you = "choose the image and the kernel (or type a 3×3 kernel), the stride and the padding, step through the output pixels, and add a 2×2 pooling"
 
     def __init__(self, images: Mapping[str, Callable[[], np.ndarray]], image: str, kernel: str,
                  stride: int, padding: Any, pool: str) -> None:

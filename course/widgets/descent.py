@@ -352,6 +352,7 @@ class DescentDemo(BlittedFigureWidget):
     """Path on the loss (left), loss above the minimum per step (right), verdict on top. Defined in 03_training."""
 
     title = "Learning-rate descent demo"
+    lets_you = "choose the loss surface, the optimizer, the learning rate, the momentum, the number of steps and the starting point"
 
     def __init__(self, surface: str = "quadratic") -> None:
         if surface not in SURFACES:

@@ -353,6 +353,7 @@ class MemoryExplorer(BlittedFigureWidget):
     """
 
     title = "Gradient memory explorer"
+    lets_you = "set the recurrent matrix's spectral radius, the LSTM's forget bias, the activation, the sequence length and the number of hidden units"
 
     def __init__(self, sequence_length: int, hidden: int, radius: float, activation: str, forget_bias: float,
                  seed: int, max_length: int = 200) -> None:

@@ -262,6 +262,7 @@ class Playground(BlittedFigureWidget):
     """Decision boundary (left) and train/test loss per epoch (right); Play trains. Defined in 02_neural_networks."""
 
     title = "Network playground"
+    lets_you = "choose the dataset and its noise, the hidden layers, the activation, the optimizer, the learning rate and L2, then train step by step"
     grid_size = 60
     n_points = 200  # per split: 200 to train on, 200 to test
 

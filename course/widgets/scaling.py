@@ -275,6 +275,7 @@ class ScalingExplorer(BlittedFigureWidget):
     """Speed-up against workers (left) and one step's time at the chosen K (right). Defined in 09_scaling_deep_learning."""
 
     title = "Data-parallel scaling explorer"
+    lets_you = "choose the model and its size, the interconnect, the compute time per step, the overlap of communication and computation, the gradient precision and the number of workers"
 
     def __init__(self, model: str = "ResNet-50", interconnect: str = "InfiniBand EDR (100 Gb/s)",
                  compute_ms: float = 25.0, overlap: float = 0.0, precision: str = "float32", workers: int = 64,

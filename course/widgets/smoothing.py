@@ -430,6 +430,7 @@ class SmoothingExplorer(BlittedFigureWidget):
     """
 
     title = "Over-smoothing explorer"
+    lets_you = "set the depth, the propagator, the teleport probability α and the graph's homophily, or play the layers one by one"
 
     def __init__(self, n_nodes: int, homophily: float, seed: int) -> None:
         self.n_nodes, self.seed = n_nodes, seed

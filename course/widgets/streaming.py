@@ -270,6 +270,7 @@ class StreamingExplorer(BlittedFigureWidget):
     """
 
     title = "Streaming statistics explorer"
+    lets_you = "set the data's offset, the chunk size and the number of samples, and compare the naive variance with Welford's"
 
     def __init__(self, values: np.ndarray, offset: float, chunk_size: int, n_samples: int, label: str) -> None:
         self._base = values

@@ -178,6 +178,7 @@ class ThresholdExplorer(BlittedFigureWidget):
     """
 
     title = "Decision-threshold explorer"
+    lets_you = "move the decision threshold and watch the two classes' score histograms, the confusion matrix and the operating point on the ROC curve"
 
     def __init__(self, y_true: Any, scores: Any, *, positive: Any = 1, class_names: Sequence[str] | None = None,
                  threshold: float | None = None, score_label: str = "score", bins: int | Sequence[float] | None = None,
