@@ -166,15 +166,16 @@ RULES: dict[str, Rule] = {
         library=_SOFTMAX + ("keras.layers.MultiHeadAttention", "keras.layers.Attention",
                             "keras.ops.dot_product_attention"),
         advice="mask the scores and write the max-subtracted softmax again inside the function"),
-    "positional_encoding": Rule(
-        course=("course.transformers.sinusoidal_encoding", "course.transformers.plot_positional_encoding"),
-        library=("keras_hub.layers.SinePositionEncoding",),
-        advice="build the table of angles and fill the sine and cosine columns yourself"),
-    "image_to_patches": Rule(
+    "offset_matrix": Rule(
+        course=("course.transformers.shift_matrix", "course.transformers.sinusoidal_encoding",
+                "course.transformers.plot_positional_encoding"),
+        advice="work out one 2x2 block from sin(a - b) and cos(a - b) and place one per pair of columns"),
+    "patch_tokens": Rule(
         course=("course.transformers.patchify", "course.transformers.plot_patches"),
-        library=("tensorflow.image.extract_patches", "keras.ops.image.extract_patches",
+        library=("tensorflow.image.extract_patches", "tensorflow.nn.conv2d", "tensorflow.nn.convolution",
+                 "keras.layers.Conv2D", "keras.ops.conv", "keras.ops.image.extract_patches",
                  "sklearn.feature_extraction.image.extract_patches_2d"),
-        advice="cut the image into its grid of patches yourself"),
+        advice="cut the image into its grid of squares and apply the kernel to each yourself"),
     # -------------------------------------------------------- 08_graph_neural_networks
     "message_passing": Rule(
         library=("sklearn.preprocessing.normalize",),
@@ -253,8 +254,8 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     "lstm_step": ("lstm_step",),
     "softmax": ("softmax",),
     "scaled_dot_product_attention": ("scaled_dot_product_attention",),
-    "positional_encoding": ("positional_encoding",),
-    "image_to_patches": ("image_to_patches",),
+    "offset_matrix": ("offset_matrix",),
+    "patch_tokens": ("patch_tokens",),
     "message_passing": ("message_passing",),
     "normalized_adjacency": ("normalized_adjacency",),
     "gcn_forward": ("gcn_forward",),

@@ -3,13 +3,17 @@
 The lecture argues with numbers (how fast an RNN forgets, why dot products are
 scaled by the square root of their length, what masks do), then trains two small
 transformers: a decoder that writes the reverse complement of a DNA strand one
-letter at a time (greedy decoding, causal self-attention) and a vision
-transformer that tells disc from bulge galaxies (patches, class token). Their
-attention maps go to the attention map viewer (:mod:`course.widgets.attention`).
+letter at a time (greedy decoding, causal self-attention), an encoder-decoder that
+translates a toy English into toy French (cross-attention, greedy decoding and
+sampling) and a vision transformer that tells disc from bulge galaxies (patches,
+class token); a CNN with self-attention over its feature maps (SAGAN) reads the
+same galaxies. Their attention maps go to the attention map viewer
+(:mod:`course.widgets.attention`).
 
-The lecture's exercises (softmax, scaled dot-product attention, sinusoidal
-positional encoding, image patches) are written by the students and checked
-against SciPy, Keras and TensorFlow, never against this module.
+The lecture's exercises (softmax, scaled dot-product attention, the matrix that
+moves a sinusoidal code a fixed offset back, patch tokens from a convolution kernel)
+are written by the students and checked against SciPy, NumPy least squares and Keras,
+never against this module.
 
 Importing this module does not import TensorFlow; the functions and layers that
 need Keras import it when called (the Keras layer classes are made on first use).
@@ -20,7 +24,7 @@ Defined in 07_attention_transformers.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,6 +42,7 @@ __all__ = [
     "stable_softmax",
     "dot_product_statistics",
     "sinusoidal_encoding",
+    "shift_matrix",
     "causal_mask",
     "padding_mask",
     "mha_params",
@@ -53,6 +58,23 @@ __all__ = [
     "build_vit",
     "attention_scores",
     "layer_table",
+    "TOY_NOUNS",
+    "TOY_ADJECTIVES",
+    "TOY_VERBS",
+    "SOURCE_VOCAB",
+    "TARGET_VOCAB",
+    "ToyTranslation",
+    "toy_translation_data",
+    "words",
+    "exact_matches",
+    "build_translator",
+    "next_word_probabilities",
+    "translate",
+    "alignment_hits",
+    "build_attention_cnn",
+    "bright_attention_share",
+    "cls_attention",
+    "plot_feature_attention",
     "plot_rnn_influence",
     "plot_dot_product_scaling",
     "plot_masks",
@@ -179,6 +201,24 @@ def sinusoidal_encoding(length: int, d_model: int) -> np.ndarray:
     return pe.astype(np.float32)
 
 
+def shift_matrix(k: int, d_model: int) -> np.ndarray:
+    """The matrix ``R_k`` with ``PE(p + k) = PE(p) R_k`` for every position ``p`` (row vectors), float64.
+
+    One 2x2 rotation block ``[[cos w_i k, -sin w_i k], [sin w_i k, cos w_i k]]`` per pair of
+    columns of :func:`sinusoidal_encoding`, ``w_i = 1 / 10000^(2i/d_model)``; ``d_model``
+    must be even (a lone last sine column has no cosine to rotate with). ``k`` may be
+    negative. Defined in 07_attention_transformers.
+    """
+    if d_model < 2 or d_model % 2:
+        raise ValueError(f"need an even d_model >= 2, got {d_model}")
+    omega = 1.0 / np.power(10000.0, np.arange(0, d_model, 2) / d_model)
+    r = np.zeros((d_model, d_model))
+    for i, w in enumerate(omega):
+        c, s = math.cos(k * w), math.sin(k * w)
+        r[2 * i:2 * i + 2, 2 * i:2 * i + 2] = [[c, -s], [s, c]]
+    return r
+
+
 def causal_mask(length: int) -> np.ndarray:
     """``(length, length)`` bool, True on and below the diagonal: query ``i`` may look at keys ``j <= i``.
 
@@ -289,7 +329,7 @@ _LAYERS: dict[str, type] = {}
 
 
 def _layer_classes() -> dict[str, type]:
-    """The lecture's three small Keras layers, made once (importing Keras only when needed)."""
+    """The lecture's four small Keras layers, made once (importing Keras only when needed)."""
     if _LAYERS:
         return _LAYERS
     import keras
@@ -322,20 +362,62 @@ def _layer_classes() -> dict[str, type]:
         def call(self, x):
             return x + ops.cast(self.positions, x.dtype)
 
+    class FeatureMapAttention(keras.layers.Layer):
+        """Self-attention over a CNN's feature maps (Zhang et al. 2019, SAGAN): (b, h, w, c) -> ((b, h, w, c), weights).
+
+        1x1 convolutions make a query, a key and a value of ``c // reduction`` channels at
+        every position (a 1x1 convolution is one matrix applied to every pixel's channel
+        vector); the ``N = h w`` positions attend to each other with
+        ``softmax(Q K^T)`` (SAGAN leaves out the 1/sqrt(d) scale); a last 1x1 convolution
+        maps the attended values back to ``c`` channels, and the result is added to the
+        input scaled by a learned ``gamma`` that starts at 0, so the layer starts as the
+        identity. Also returns the ``(b, N, N)`` attention weights.
+        """
+
+        def __init__(self, reduction: int = 8, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.reduction = int(reduction)
+
+        def build(self, input_shape):
+            c = int(input_shape[-1])
+            k = max(c // self.reduction, 1)
+            self.query = keras.layers.Conv2D(k, 1, name="query")
+            self.key = keras.layers.Conv2D(k, 1, name="key")
+            self.value = keras.layers.Conv2D(k, 1, name="value")
+            self.out = keras.layers.Conv2D(c, 1, name="output")
+            for layer in (self.query, self.key, self.value):
+                layer.build(input_shape)
+            self.out.build(tuple(input_shape[:-1]) + (k,))
+            self.gamma = self.add_weight(shape=(), initializer="zeros", name="gamma")
+
+        def call(self, x):
+            h, w = x.shape[1], x.shape[2]
+            flat = lambda t: ops.reshape(t, (ops.shape(t)[0], h * w, t.shape[-1]))  # noqa: E731
+            q, k, v = flat(self.query(x)), flat(self.key(x)), flat(self.value(x))
+            weights = ops.softmax(ops.matmul(q, ops.transpose(k, (0, 2, 1))), axis=-1)
+            attended = ops.reshape(ops.matmul(weights, v), (ops.shape(x)[0], h, w, v.shape[-1]))
+            return x + ops.cast(self.gamma, x.dtype) * self.out(attended), weights
+
+        def get_config(self):
+            return {**super().get_config(), "reduction": self.reduction}
+
     _LAYERS.update(SinusoidalPositionEncoding=SinusoidalPositionEncoding, ClassToken=ClassToken,
-                   PositionEmbedding=PositionEmbedding)
+                   PositionEmbedding=PositionEmbedding, FeatureMapAttention=FeatureMapAttention)
     return _LAYERS
 
 
 def transformer_block(x: Any, num_heads: int, key_dim: int, ff_dim: int, *, causal: bool = False,
-                      pre_norm: bool = False, activation: str = "relu", name: str = "block") -> tuple[Any, Any]:
+                      pre_norm: bool = False, activation: str = "relu", attention_mask: Any = None,
+                      name: str = "block") -> tuple[Any, Any]:
     """One transformer block on a Keras tensor ``x``: ``(output, attention scores)``.
 
     Post-norm (Vaswani et al.): ``h = LayerNorm(x + MHA(x))``, ``out = LayerNorm(h + FFN(h))``;
     pre-norm (ViT, GPT-2): ``h = x + MHA(LayerNorm(x))``, ``out = h + FFN(LayerNorm(h))``.
     ``FFN`` is ``Dense(ff_dim, activation) -> Dense(d_model)`` applied to every position.
-    ``causal=True`` lets position ``i`` attend only to positions ``<= i``. The scores are
-    ``(batch, heads, length, length)``. Defined in 07_attention_transformers.
+    ``causal=True`` lets position ``i`` attend only to positions ``<= i``; ``attention_mask``
+    (a boolean ``(batch, length, length)`` Keras tensor, True = may attend) hides more keys,
+    such as padding. The scores are ``(batch, heads, length, length)``. Defined in
+    07_attention_transformers.
     """
     import keras
 
@@ -347,11 +429,13 @@ def transformer_block(x: Any, num_heads: int, key_dim: int, ff_dim: int, *, caus
     norm2 = keras.layers.LayerNormalization(epsilon=1e-6, name=f"{name}_norm2")
     if pre_norm:
         y = norm1(x)
-        attended, scores = mha(y, y, use_causal_mask=causal, return_attention_scores=True)
+        attended, scores = mha(y, y, attention_mask=attention_mask, use_causal_mask=causal,
+                               return_attention_scores=True)
         h = keras.layers.Add(name=f"{name}_residual1")([x, attended])
         out = keras.layers.Add(name=f"{name}_residual2")([h, ffn(norm2(h))])
     else:
-        attended, scores = mha(x, x, use_causal_mask=causal, return_attention_scores=True)
+        attended, scores = mha(x, x, attention_mask=attention_mask, use_causal_mask=causal,
+                               return_attention_scores=True)
         h = norm1(keras.layers.Add(name=f"{name}_residual1")([x, attended]))
         out = norm2(keras.layers.Add(name=f"{name}_residual2")([h, ffn(h)]))
     return out, scores
@@ -473,6 +557,297 @@ def layer_table(model: "keras.Model") -> str:
     lines.insert(1, "-" * len(lines[0]))
     lines.append(f"total parameters: {model.count_params():,}")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------- toy translation task
+
+#: The toy translation task's English nouns, adjectives and verbs and their French translations.
+#: All nouns are feminine in French (so the article is always "une") and the adjectives follow
+#: the noun in French, in mirrored order: "a red giant star" -> "une étoile géante rouge".
+TOY_NOUNS = {"star": "étoile", "galaxy": "galaxie", "planet": "planète", "comet": "comète", "nebula": "nébuleuse"}
+TOY_ADJECTIVES = {"red": "rouge", "binary": "binaire", "distant": "lointaine", "bright": "brillante",
+                  "giant": "géante", "magnetic": "magnétique", "variable": "variable"}
+TOY_VERBS = {"eclipses": "éclipse", "hides": "cache", "heats": "chauffe", "lights": "éclaire", "follows": "suit"}
+#: Source (English) and target (French) vocabularies; id 0 is padding in both.
+SOURCE_VOCAB = ("<pad>", "a", *TOY_NOUNS, *TOY_ADJECTIVES, *TOY_VERBS)
+TARGET_VOCAB = ("<pad>", "<start>", "<end>", "une", *TOY_NOUNS.values(), *TOY_ADJECTIVES.values(),
+                *TOY_VERBS.values())
+PAD, START, END = 0, 1, 2
+#: Longest sentence (two noun phrases of up to two adjectives and a verb) and decoder length (+ <start>/<end>).
+SOURCE_LENGTH, TARGET_LENGTH = 9, 10
+
+
+class ToyTranslation(NamedTuple):
+    """Token arrays of the toy translation task (see :func:`toy_translation_data`)."""
+
+    source: np.ndarray         # (n, SOURCE_LENGTH) English ids, padded with 0
+    decoder_input: np.ndarray  # (n, TARGET_LENGTH) <start> + French ids, padded
+    target: np.ndarray         # (n, TARGET_LENGTH) French ids + <end>, padded
+    aligned: np.ndarray        # (n, TARGET_LENGTH) source position each target word translates, -1 if none
+
+
+def toy_translation_data(n: int, seed: int = 0) -> ToyTranslation:
+    """Random English sentences of a tiny grammar and their word-by-word French translations.
+
+    A sentence is ``NP verb NP`` with ``NP = "a" adjective* noun`` (no, one or two
+    different adjectives, with probabilities 0.3, 0.4, 0.3), from :data:`TOY_NOUNS`,
+    :data:`TOY_ADJECTIVES` and :data:`TOY_VERBS`. French puts the adjectives after the
+    noun, in mirrored order, as in *European Economic Area* -> *zone économique
+    européenne*: "a bright giant star hides a comet" -> "une étoile géante brillante
+    cache une comète". ``aligned[i, t]`` is the position in the English sentence of the
+    word that target word ``t`` translates (-1 for the article and ``<end>``). A noun
+    phrase is one of 5 x (1 + 7 + 7 x 6) = 250, so there are 250 x 5 x 250 = 312 500
+    sentences. Deterministic for a given ``seed``.
+
+    Defined in 07_attention_transformers.
+    """
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"need n >= 0, got {n}")
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x7A,)))
+    source = np.zeros((n, SOURCE_LENGTH), np.int32)
+    dec_in = np.zeros((n, TARGET_LENGTH), np.int32)
+    target = np.zeros((n, TARGET_LENGTH), np.int32)
+    aligned = np.full((n, TARGET_LENGTH), -1, np.int32)
+    s_id = {w: i for i, w in enumerate(SOURCE_VOCAB)}
+    t_id = {w: i for i, w in enumerate(TARGET_VOCAB)}
+    nouns, adjectives, verbs = list(TOY_NOUNS), list(TOY_ADJECTIVES), list(TOY_VERBS)
+    for row in range(n):
+        english: list[str] = []
+        french: list[tuple[str, int]] = []  # (word, source position it translates)
+        for part in range(2):
+            k = int(rng.choice(3, p=[0.3, 0.4, 0.3]))
+            adj = [adjectives[j] for j in rng.choice(len(adjectives), size=k, replace=False)]
+            noun = nouns[int(rng.integers(len(nouns)))]
+            start = len(english)
+            english += ["a", *adj, noun]
+            french += [("une", -1), (TOY_NOUNS[noun], start + 1 + k)]
+            french += [(TOY_ADJECTIVES[a], start + 1 + j) for j, a in reversed(list(enumerate(adj)))]
+            if part == 0:
+                verb = verbs[int(rng.integers(len(verbs)))]
+                french.append((TOY_VERBS[verb], len(english)))
+                english.append(verb)
+        source[row, :len(english)] = [s_id[w] for w in english]
+        ids = [t_id[w] for w, _ in french]
+        dec_in[row, :len(ids) + 1] = [START, *ids]
+        target[row, :len(ids) + 1] = [*ids, END]
+        aligned[row, :len(ids)] = [p for _, p in french]
+    return ToyTranslation(source, dec_in, target, aligned)
+
+
+def words(tokens: Any, vocab: Sequence[str] = TARGET_VOCAB) -> list[str]:
+    """Token ids as words, stopping at ``<end>`` and leaving out padding and ``<start>``.
+
+    Defined in 07_attention_transformers.
+    """
+    out = []
+    for t in np.asarray(tokens).ravel():
+        word = vocab[int(t)]
+        if word == "<end>":
+            break
+        if word not in ("<pad>", "<start>"):
+            out.append(word)
+    return out
+
+
+def exact_matches(decoded: Any, target: Any) -> float:
+    """Share of sentences whose decoded words (up to ``<end>``) equal the target's exactly.
+
+    Defined in 07_attention_transformers.
+    """
+    pairs = list(zip(np.asarray(decoded), np.asarray(target)))
+    if not pairs:
+        raise ValueError("need at least one sentence")
+    return float(np.mean([words(d) == words(t) for d, t in pairs]))
+
+
+def build_translator(d_model: int = 32, num_heads: int = 1, ff_dim: int = 64
+                     ) -> tuple["keras.Model", "keras.Model"]:
+    """A small encoder-decoder transformer for the toy translation task: ``(model, cross_attention_model)``.
+
+    Inputs: English ids ``(batch, SOURCE_LENGTH)`` and the decoder input ``(batch,
+    TARGET_LENGTH)`` (``<start>`` + the French words so far, teacher forcing). The
+    encoder embeds the source, adds sinusoidal positions and runs one post-norm block
+    of self-attention whose padding mask hides the ``<pad>`` keys. The decoder embeds
+    its input, adds positions and runs one block of causal self-attention, then
+    **cross-attention** (queries from the decoder, keys and values from the encoder's
+    output, padding keys masked), then the feed-forward network, each with add & norm;
+    a float32 softmax over :data:`TARGET_VOCAB` gives the next word at every position.
+    ``cross_attention_model`` returns the cross-attention weights ``(batch, heads,
+    TARGET_LENGTH, SOURCE_LENGTH)``: row ``t`` is what the decoder read to write word ``t``.
+
+    Defined in 07_attention_transformers.
+    """
+    import keras
+    from keras import ops
+
+    classes = _layer_classes()
+    source = keras.Input(shape=(SOURCE_LENGTH,), dtype="int32", name="english")
+    decoder_in = keras.Input(shape=(TARGET_LENGTH,), dtype="int32", name="french_so_far")
+
+    def key_mask(length: int, name: str) -> Any:
+        # (batch, length, SOURCE_LENGTH): every query may attend to the real English words only.
+        return keras.layers.Lambda(lambda s: ops.repeat(ops.expand_dims(ops.not_equal(s, PAD), 1), length, axis=1),
+                                   name=name)(source)
+
+    h = keras.layers.Embedding(len(SOURCE_VOCAB), d_model, name="english_embedding")(source)
+    h = classes["SinusoidalPositionEncoding"](name="english_positions")(h)
+    encoded, _ = transformer_block(h, num_heads, d_model // num_heads, ff_dim,
+                                   attention_mask=key_mask(SOURCE_LENGTH, "padding_mask"), name="encoder")
+    y = keras.layers.Embedding(len(TARGET_VOCAB), d_model, name="french_embedding")(decoder_in)
+    y = classes["SinusoidalPositionEncoding"](name="french_positions")(y)
+    self_att = keras.layers.MultiHeadAttention(num_heads, d_model // num_heads, name="decoder_self_attention")
+    y = keras.layers.LayerNormalization(epsilon=1e-6, name="decoder_norm1")(
+        keras.layers.Add(name="decoder_residual1")([y, self_att(y, y, use_causal_mask=True)]))
+    cross = keras.layers.MultiHeadAttention(num_heads, d_model // num_heads, name="cross_attention")
+    attended, cross_scores = cross(y, encoded, attention_mask=key_mask(TARGET_LENGTH, "cross_mask"),
+                                   return_attention_scores=True)
+    y = keras.layers.LayerNormalization(epsilon=1e-6, name="decoder_norm2")(
+        keras.layers.Add(name="decoder_residual2")([y, attended]))
+    ffn = keras.Sequential([keras.layers.Dense(ff_dim, activation="relu"), keras.layers.Dense(d_model)],
+                           name="decoder_feed_forward")
+    y = keras.layers.LayerNormalization(epsilon=1e-6, name="decoder_norm3")(
+        keras.layers.Add(name="decoder_residual3")([y, ffn(y)]))
+    probs = keras.layers.Dense(len(TARGET_VOCAB), activation="softmax", dtype="float32", name="next_word")(y)
+    model = keras.Model([source, decoder_in], probs, name="toy_translator")
+    return model, keras.Model([source, decoder_in], cross_scores, name="toy_translator_cross_attention")
+
+
+def next_word_probabilities(model: "keras.Model", source: Any, french_so_far: Sequence[int]) -> np.ndarray:
+    """The translator's softmax over :data:`TARGET_VOCAB` for the next word of one sentence, float64.
+
+    ``source`` is one English sentence (ids, padded or not), ``french_so_far`` the ids
+    written so far (without ``<start>``). Defined in 07_attention_transformers.
+    """
+    src = np.zeros((1, SOURCE_LENGTH), np.int32)
+    s = np.asarray(source, dtype=np.int32).ravel()[:SOURCE_LENGTH]
+    src[0, :len(s)] = s
+    prefix = [int(t) for t in french_so_far]
+    if len(prefix) >= TARGET_LENGTH:
+        raise ValueError(f"at most {TARGET_LENGTH - 1} words can come before the next one, got {len(prefix)}")
+    dec = np.zeros((1, TARGET_LENGTH), np.int32)
+    dec[0, :len(prefix) + 1] = [START, *prefix]
+    p = np.asarray(model([src, dec], training=False), dtype=np.float64)[0, len(prefix)]
+    return p / p.sum()
+
+
+def translate(model: "keras.Model", source: np.ndarray, *, temperature: float | None = None, seed: int = 0,
+              return_probs: bool = False) -> Any:
+    """Write the French translation of each English sentence one word at a time (autoregressive decoding).
+
+    Step ``t`` runs the model on ``<start>`` + the words chosen so far and takes the
+    softmax at position ``t``: with ``temperature=None`` the most probable word
+    (**greedy decoding**), otherwise a word **sampled** from ``softmax(log p / T)``
+    with a seeded generator (``T = 1``: the model's own distribution; larger: flatter,
+    more surprising choices; smaller: closer to greedy). The chosen word is fed back
+    as the next input. Returns ``(n, TARGET_LENGTH)`` ids (cut them at ``<end>`` with
+    :func:`words`), and with ``return_probs`` also the probability the model gave each
+    chosen word. Defined in 07_attention_transformers.
+    """
+    source = np.asarray(source, dtype=np.int32)
+    if temperature is not None and temperature <= 0:
+        raise ValueError(f"temperature must be > 0 (or None for greedy decoding), got {temperature}")
+    n = len(source)
+    rng = np.random.default_rng(seed)
+    dec = np.zeros((n, TARGET_LENGTH), np.int32)
+    dec[:, 0] = START
+    out = np.zeros((n, TARGET_LENGTH), np.int32)
+    chosen_p = np.zeros((n, TARGET_LENGTH))
+    for t in range(TARGET_LENGTH):
+        p = np.asarray(model([source, dec], training=False), dtype=np.float64)[:, t]
+        p = p / p.sum(axis=-1, keepdims=True)
+        if temperature is None:
+            choice = p.argmax(axis=-1)
+        else:
+            q = stable_softmax(np.log(np.maximum(p, 1e-300)) / temperature)
+            choice = np.array([rng.choice(len(row), p=row) for row in q])
+        out[:, t] = choice
+        chosen_p[:, t] = p[np.arange(n), choice]
+        if t + 1 < TARGET_LENGTH:
+            dec[:, t + 1] = choice
+    return (out, chosen_p) if return_probs else out
+
+
+def alignment_hits(cross_attention: np.ndarray, aligned: np.ndarray) -> tuple[int, int]:
+    """How many target words put their largest (head-averaged) cross-attention weight on the word they translate.
+
+    ``cross_attention`` is ``(n, heads, TARGET_LENGTH, SOURCE_LENGTH)`` (from the model
+    returned by :func:`build_translator`), ``aligned`` the matching array of
+    :func:`toy_translation_data` (-1 where a word translates no single English word:
+    the article, ``<end>``, padding). Returns ``(hits, words counted)``.
+    Defined in 07_attention_transformers.
+    """
+    best = np.asarray(cross_attention, dtype=float).mean(axis=1).argmax(axis=-1)  # (n, TARGET_LENGTH)
+    aligned = np.asarray(aligned)
+    counted = aligned >= 0
+    return int(np.sum((best == aligned) & counted)), int(counted.sum())
+
+
+# ------------------------------------------------------------ attention over feature maps
+
+
+def build_attention_cnn(image_size: int, channels: int = 1, filters: int = 16, n_classes: int = 2,
+                        reduction: int = 8) -> tuple["keras.Model", "keras.Model"]:
+    """A CNN with one self-attention layer over its feature maps, as in SAGAN: ``(model, attention_model)``.
+
+    ``Conv2D(filters, 3, same, ReLU)`` and ``MaxPooling2D(2)`` make feature maps of
+    ``(image_size / 2)^2`` positions; :class:`FeatureMapAttention` (1x1 convolutions
+    for queries, keys and values, ``filters // reduction`` channels each) lets every
+    position attend to every other; global average pooling and a float32 softmax
+    classify. ``attention_model`` returns the ``(batch, N, N)`` attention weights,
+    ``N = (image_size / 2)^2``, row ``i`` for query position ``i`` (row by row over the
+    feature map). Defined in 07_attention_transformers.
+    """
+    import keras
+
+    if image_size % 2:
+        raise ValueError(f"the image size must be even, got {image_size}")
+    layer = _layer_classes()["FeatureMapAttention"](reduction=reduction, name="feature_map_attention")
+    image = keras.Input(shape=(image_size, image_size, channels), name="image")
+    h = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name="conv")(image)
+    h = keras.layers.MaxPooling2D(2, name="pool")(h)
+    h, weights = layer(h)
+    h = keras.layers.GlobalAveragePooling2D(name="global_average")(h)
+    probs = keras.layers.Dense(n_classes, activation="softmax", dtype="float32", name="probabilities")(h)
+    return keras.Model(image, probs, name="attention_cnn"), keras.Model(image, weights, name="attention_cnn_weights")
+
+
+def bright_attention_share(attention: Any, images: Any, top: float = 0.1) -> np.ndarray:
+    """Per image, the mean share of attention that goes to the brightest ``top`` fraction of positions.
+
+    ``attention`` is ``(n, N, N)`` (every query over ``N`` positions of a square
+    feature map or patch grid) or ``(n, N)`` (one query per image, such as a ViT's
+    class token over its patches); ``images`` are the ``(n, H, W[, 1])`` inputs, each
+    average-pooled to the map's size to rank positions by brightness. A map that
+    ignores brightness gives about ``top``. Defined in 07_attention_transformers.
+    """
+    att = np.asarray(attention, dtype=float)
+    if att.ndim == 2:
+        att = att[:, None, :]
+    img = np.asarray(images, dtype=float)
+    img = img[..., 0] if img.ndim == 4 else img
+    side = math.isqrt(att.shape[-1])
+    if side * side != att.shape[-1] or img.shape[1] % side or img.shape[2] % side:
+        raise ValueError(f"need a square feature map whose side divides the image, got {att.shape[-1]} positions "
+                         f"for images of {img.shape[1:]}")
+    f = img.shape[1] // side
+    pooled = img.reshape(len(img), side, f, side, f).mean(axis=(2, 4)).reshape(len(img), -1)
+    k = max(1, int(round(top * side * side)))
+    brightest = np.argsort(pooled, axis=1)[:, -k:]
+    share = np.take_along_axis(att, np.broadcast_to(brightest[:, None, :], (len(att), att.shape[1], k)), axis=2)
+    return share.sum(axis=2).mean(axis=1)
+
+
+def cls_attention(attention_model: "keras.Model", images: Any) -> np.ndarray:
+    """The class token's attention over the patches, last block, averaged over heads: ``(n, n_patches)``.
+
+    ``attention_model`` is the second model :func:`build_vit` returns; ``images`` a batch.
+    Defined in 07_attention_transformers.
+    """
+    out = attention_model(np.asarray(images), training=False)
+    last = out[-1] if isinstance(out, (list, tuple)) else out
+    rows = np.asarray(last, dtype=np.float64)[:, :, 0, 1:].mean(axis=1)
+    return rows / np.asarray(last, dtype=np.float64)[:, :, 0, :].mean(axis=1).sum(axis=-1, keepdims=True)
 
 
 # ----------------------------------------------------------------------- figures
@@ -644,5 +1019,36 @@ def plot_cls_attention(images: np.ndarray, attention: Sequence[np.ndarray], grid
             ax.set_yticks([])
     axes[0, 0].set_ylabel("image", fontsize=9)
     axes[1, 0].set_ylabel("[CLS] attention", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_feature_attention(images: np.ndarray, attention: Any, queries: Sequence[tuple[int, int]],
+                           titles: Sequence[str] | None = None) -> Figure:
+    """Where positions of a feature map attend: per image (rows), the image and one panel per query position.
+
+    ``attention`` is ``(n, N, N)`` from :func:`build_attention_cnn`'s attention model over a
+    square feature map; ``queries`` are ``(row, column)`` positions on that map (marked
+    with a cyan cross), whose attention is upsampled onto the image. Defined in 07_attention_transformers.
+    """
+    att = np.asarray(attention, dtype=float)
+    n = len(images)
+    side = math.isqrt(att.shape[-1])
+    fig, axes = plt.subplots(n, 1 + len(queries), figsize=(2.2 * (1 + len(queries)), 2.3 * n), squeeze=False)
+    for k in range(n):
+        img = np.squeeze(np.asarray(images[k], dtype=float))
+        f = img.shape[0] // side
+        axes[k, 0].imshow(img, cmap="gray", interpolation="nearest")
+        axes[k, 0].set_title(titles[k] if titles else "image", fontsize=9)
+        for c, (r, col) in enumerate(queries, start=1):
+            amap = att[k, r * side + col].reshape(side, side)
+            axes[k, c].imshow(img, cmap="gray", interpolation="nearest")
+            axes[k, c].imshow(np.kron(amap, np.ones((f, f))), cmap="inferno", alpha=0.65, interpolation="nearest")
+            axes[k, c].plot([col * f + (f - 1) / 2], [r * f + (f - 1) / 2], "+", color="cyan", ms=12, mew=2)
+            if k == 0:
+                axes[k, c].set_title(f"query at ({r}, {col})", fontsize=9)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
     fig.tight_layout()
     return fig

@@ -281,3 +281,196 @@ def test_layer_table_lists_attention_outputs(keras):
     assert "(batch, 6, 16) + (batch, 2, 6, 6)" in attention
     assert attention.split()[-1] == f"{T.mha_params(16, 2, 8):,}"
     assert lines[-1] == f"total parameters: {T.block_params(16, 2, 8, 40):,}"
+
+
+# ---------------------------------------------------------- sinusoidal shifts
+
+
+@pytest.mark.parametrize("k, d", [(5, 32), (-3, 8), (0, 2), (40, 16)])
+def test_shift_matrix_moves_every_code_by_k(k, d):
+    pe = T.sinusoidal_encoding(120, d).astype(float)
+    r = T.shift_matrix(k, d)
+    lo, hi = max(0, -k), 120 - max(0, k)
+    np.testing.assert_allclose(pe[lo:hi] @ r, pe[lo + k:hi + k], atol=1e-5)
+    np.testing.assert_allclose(r @ r.T, np.eye(d), atol=1e-12)        # a rotation
+    np.testing.assert_allclose(T.shift_matrix(-k, d), r.T, atol=1e-12)  # going back undoes it
+    with pytest.raises(ValueError):
+        T.shift_matrix(1, 5)
+
+
+# ------------------------------------------------------------- toy translation
+
+
+def test_toy_translation_data_follows_the_grammar():
+    data = T.toy_translation_data(50, seed=4)
+    again = T.toy_translation_data(50, seed=4)
+    for a, b in zip(data, again):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(T.toy_translation_data(50, seed=5).source, data.source)
+    assert data.source.shape == (50, T.SOURCE_LENGTH) and data.target.shape == (50, T.TARGET_LENGTH)
+    np.testing.assert_array_equal(data.decoder_input[:, 0], T.START)
+    np.testing.assert_array_equal(data.decoder_input[:, 1:], data.target[:, :-1] * (data.target[:, :-1] != T.END))
+    french_of = {**T.TOY_NOUNS, **T.TOY_ADJECTIVES, **T.TOY_VERBS}
+    for row in range(50):
+        english = [T.SOURCE_VOCAB[i] for i in data.source[row] if i]
+        french = T.words(data.target[row])
+        assert len(french) == len(english) and english.count("a") == 2 == french.count("une")
+        for t, pos in enumerate(data.aligned[row, :len(french)]):
+            if pos >= 0:
+                assert french_of[english[pos]] == french[t]      # the aligned word is the one translated
+            else:
+                assert french[t] == "une"
+        assert data.aligned[row, len(french):].max() == -1          # <end> and padding
+    assert T.toy_translation_data(0).source.shape == (0, T.SOURCE_LENGTH)
+    with pytest.raises(ValueError):
+        T.toy_translation_data(-1)
+
+
+def test_toy_translation_puts_adjectives_after_the_noun_in_mirrored_order():
+    s_id = {w: i for i, w in enumerate(T.SOURCE_VOCAB)}
+    data = T.toy_translation_data(400, seed=0)
+    sentence = "a bright giant star hides a comet".split()
+    ids = [s_id[w] for w in sentence]
+    rows = [r for r in range(400) if list(data.source[r, :len(ids)]) == ids and data.source[r, len(ids):].max() == 0]
+    # the grammar has 312 500 sentences; build the expected translation directly instead of hoping for a draw
+    assert T.words([T.TARGET_VOCAB.index(w) for w in "une étoile géante brillante".split()] + [T.END, 5]) == \
+        ["une", "étoile", "géante", "brillante"]
+    for r in rows:
+        assert T.words(data.target[r]) == "une étoile géante brillante cache une comète".split()
+    assert 5 * (1 + 7 + 7 * 6) == 250
+
+
+def test_words_stops_at_end_and_skips_padding():
+    v = T.TARGET_VOCAB
+    ids = [T.START, v.index("une"), v.index("comète"), T.PAD, T.END, v.index("une")]
+    assert T.words(ids) == ["une", "comète"]
+    assert T.words([1, 2], vocab=("x", "y", "z")) == ["y", "z"]
+
+
+def test_exact_matches_compares_whole_sentences_up_to_end():
+    v = T.TARGET_VOCAB
+    une, comete = v.index("une"), v.index("comète")
+    target = np.array([[une, comete, T.END, 0], [une, comete, T.END, 0]])
+    decoded = np.array([[une, comete, T.END, une], [une, une, T.END, 0]])   # after <end> does not count
+    assert T.exact_matches(decoded, target) == 0.5
+    with pytest.raises(ValueError):
+        T.exact_matches(np.zeros((0, 4)), np.zeros((0, 4)))
+
+
+class _TranslatorOracle:
+    """Gives probability 0.7 to (number of words so far + 3) and spreads the rest evenly, at every position."""
+
+    def __call__(self, inputs, training=False):
+        source, dec = (np.asarray(a) for a in inputs)
+        out = np.full((len(source), T.TARGET_LENGTH, len(T.TARGET_VOCAB)), 0.3 / (len(T.TARGET_VOCAB) - 1))
+        for t in range(T.TARGET_LENGTH):
+            out[:, t, (t + 3) % len(T.TARGET_VOCAB)] = 0.7
+        return out
+
+
+def test_translate_greedy_and_sampling():
+    src = T.toy_translation_data(6, seed=0).source
+    greedy, p = T.translate(_TranslatorOracle(), src, return_probs=True)
+    np.testing.assert_array_equal(greedy, np.tile(np.arange(3, 3 + T.TARGET_LENGTH) % len(T.TARGET_VOCAB), (6, 1)))
+    np.testing.assert_allclose(p, 0.7)
+    a = T.translate(_TranslatorOracle(), src, temperature=1.0, seed=3)
+    np.testing.assert_array_equal(a, T.translate(_TranslatorOracle(), src, temperature=1.0, seed=3))
+    many = T.translate(_TranslatorOracle(), np.repeat(src[:1], 400, axis=0), temperature=1.0, seed=0)
+    assert abs((many == greedy[0]).mean() - 0.7) < 0.05        # T = 1 samples the model's own distribution
+    cold = T.translate(_TranslatorOracle(), np.repeat(src[:1], 200, axis=0), temperature=0.05, seed=0)
+    np.testing.assert_array_equal(cold, np.tile(greedy[0], (200, 1)))  # T -> 0 is greedy
+    with pytest.raises(ValueError):
+        T.translate(_TranslatorOracle(), src, temperature=0.0)
+
+
+def test_next_word_probabilities_reads_the_next_position():
+    src = T.toy_translation_data(1, seed=0).source[0]
+    p = T.next_word_probabilities(_TranslatorOracle(), src, [4, 5])
+    assert p.argmax() == 5 and p.sum() == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        T.next_word_probabilities(_TranslatorOracle(), src, [4] * T.TARGET_LENGTH)
+
+
+def test_alignment_hits_counts_only_aligned_words():
+    aligned = np.array([[-1, 2, 0, -1]])
+    att = np.zeros((1, 2, 4, 3))
+    att[0, :, 0, 1] = att[0, :, 1, 2] = att[0, :, 2, 1] = att[0, :, 3, 0] = 1.0
+    assert T.alignment_hits(att, aligned) == (1, 2)
+    att[0, 0, 2] = [1.0, 0.0, 0.0]      # the heads disagree; their average puts the most weight on key 0
+    att[0, 1, 2] = [0.4, 0.6, 0.0]
+    assert T.alignment_hits(att, aligned) == (2, 2)
+
+
+def test_build_translator_shapes_masks_and_causality(keras):
+    keras.utils.set_random_seed(0)
+    model, cross = T.build_translator(d_model=8, num_heads=2, ff_dim=8)
+    data = T.toy_translation_data(3, seed=1)
+    p = np.asarray(model([data.source, data.decoder_input], training=False))
+    assert p.shape == (3, T.TARGET_LENGTH, len(T.TARGET_VOCAB))
+    np.testing.assert_allclose(p.sum(-1), 1.0, atol=1e-5)
+    a = np.asarray(cross([data.source, data.decoder_input], training=False))
+    assert a.shape == (3, 2, T.TARGET_LENGTH, T.SOURCE_LENGTH)
+    np.testing.assert_allclose(a.sum(-1), 1.0, atol=1e-5)
+    assert np.all(a[np.broadcast_to((data.source == T.PAD)[:, None, None, :], a.shape)] == 0.0)  # padding keys
+    changed = data.decoder_input.copy()
+    changed[:, 4] = 5
+    q = np.asarray(model([data.source, changed], training=False))
+    np.testing.assert_allclose(q[:, :4], p[:, :4], atol=1e-6)          # earlier positions cannot see it
+
+
+# ------------------------------------------------------- attention over feature maps
+
+
+def test_feature_map_attention_starts_as_the_identity_and_is_sagan(keras):
+    keras.utils.set_random_seed(0)
+    model, att = T.build_attention_cnn(8, channels=1, filters=8, reduction=4)
+    x = np.random.default_rng(0).random((2, 8, 8, 1)).astype(np.float32)
+    w = np.asarray(att(x))
+    assert w.shape == (2, 16, 16)
+    np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-5)
+    layer = model.get_layer("feature_map_attention")
+    assert float(layer.gamma.numpy()) == 0.0                           # starts as the identity
+    feats = np.asarray(keras.Model(model.input, model.get_layer("pool").output)(x))
+    out = np.asarray(keras.Model(model.input, model.get_layer("feature_map_attention").output[0])(x))
+    np.testing.assert_allclose(out, feats, atol=1e-6)
+    # the weights are softmax(Q K^T) of 1x1 convolutions, without a 1/sqrt(d) scale
+    qk = [np.asarray(getattr(layer, n).kernel)[0, 0] for n in ("query", "key")]
+    qb = [np.asarray(getattr(layer, n).bias) for n in ("query", "key")]
+    f = feats.reshape(2, 16, 8)
+    q, k = f @ qk[0] + qb[0], f @ qk[1] + qb[1]
+    np.testing.assert_allclose(w, special.softmax(q @ k.transpose(0, 2, 1), axis=-1), rtol=1e-4, atol=1e-6)
+    layer.gamma.assign(1.0)
+    assert not np.allclose(np.asarray(keras.Model(model.input, layer.output[0])(x)), feats)
+    assert np.asarray(model(x)).shape == (2, 2)
+    with pytest.raises(ValueError):
+        T.build_attention_cnn(7)
+
+
+def test_bright_attention_share():
+    img = np.zeros((1, 4, 4))
+    img[0, 0, 0] = 1.0                                   # one bright pixel: position 0 of a 2x2 map
+    uniform = np.full((1, 4, 4), 0.25)
+    assert T.bright_attention_share(uniform, img, top=0.25) == pytest.approx([0.25])
+    focused = np.zeros((1, 4, 4))
+    focused[0, :, 0] = 1.0
+    assert T.bright_attention_share(focused, img, top=0.25) == pytest.approx([1.0])
+    assert T.bright_attention_share(np.array([[0.5, 0.5, 0.0, 0.0]]), img[..., None], top=0.25) == pytest.approx([0.5])
+    with pytest.raises(ValueError):
+        T.bright_attention_share(np.full((1, 5), 0.2), img)
+
+
+def test_cls_attention_is_the_class_row_over_the_patches():
+    class _Fake:
+        def __call__(self, images, training=False):
+            a = np.zeros((len(images), 2, 5, 5))
+            a[:, 0, 0] = [0.2, 0.2, 0.2, 0.2, 0.2]
+            a[:, 1, 0] = [0.0, 1.0, 0.0, 0.0, 0.0]
+            return [np.full_like(a, 0.2), a]          # two blocks: the last one counts
+
+    np.testing.assert_allclose(T.cls_attention(_Fake(), np.zeros((3, 4, 4))), np.tile([0.6, 0.1, 0.1, 0.1], (3, 1)))
+
+
+def test_plot_feature_attention_panels():
+    att = np.full((2, 4, 4), 0.25)
+    fig = T.plot_feature_attention(np.zeros((2, 8, 8, 1)), att, [(0, 0), (1, 1)], ["a", "b"])
+    assert len(fig.axes) == 2 * 3

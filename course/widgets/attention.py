@@ -38,6 +38,18 @@ __all__ = [
 ROW_SUM_ATOL = 1e-3
 #: Up to this many query tokens are also shown as buttons to click (longer sequences: the drop-down).
 MAX_TOKEN_BUTTONS = 32
+#: Up to this many tokens (queries and keys) are labelled, and only then is the "lines" view offered
+#: next to the patches of a vision transformer: 65 unlabelled lines cannot be read.
+MAX_LINE_TOKENS = 40
+#: The chosen query's colour: its frame in the heat map, its dot in the lines view and its button.
+QUERY_COLOUR = "#D55E00"
+#: CSS that makes the chosen token button stand out (ipywidgets 7 and 8 mark it with ``mod-active``).
+TOKEN_BUTTON_CSS = (
+    "<style>.course-attention-tokens .widget-toggle-button.mod-active,"
+    ".course-attention-tokens .jupyter-button.mod-active"
+    f"{{background-color:{QUERY_COLOUR} !important;color:#ffffff !important;font-weight:bold;"
+    "box-shadow:0 0 0 2px #8a3300 inset !important;}</style>"
+)
 
 
 # --------------------------------------------------------------------------- maths
@@ -212,12 +224,16 @@ _ALIGN = [
 
 
 def alignment_example() -> tuple[np.ndarray, list[str], list[str]]:
-    """The seed lecture's translation alignment: (weights, French tokens, English tokens).
+    """An illustrative translation alignment, written by hand: (weights, French tokens, English tokens).
 
     Rows are the French words a decoder produces (queries), columns the English source
-    words (keys), every row sums to 1. The soft alignment is illustrative (in the style
-    of Bahdanau et al. 2015, fig. 3): mostly diagonal, but "zone économique européenne"
-    reverses "European Economic Area" and "a été" both look at "was".
+    words (keys), every row sums to 1. The weights were set by hand (the table
+    ``_ALIGN`` in this module, plus 0.01 everywhere, rows rescaled to sum to 1) to look
+    like the alignment a trained model (RNNsearch) produced for this sentence in
+    Bahdanau et al. (2015), fig. 3(a): mostly diagonal, but "zone économique européenne"
+    reverses "European Economic Area" and "a été" both look at "was". No model computed
+    these numbers; the lecture's toy translator (:func:`course.transformers.build_translator`)
+    learns such a matrix itself.
 
     Defined in 07_attention_transformers.
     """
@@ -259,6 +275,8 @@ class AttentionViewer(BlittedFigureWidget):
     """
 
     title = "Attention map viewer"
+    lets_you = ("pick the layer and the head, click a query token (or patch) to see which keys it attends to, "
+                "and switch between the heat map and the lines view")
 
     def __init__(self, attention: Any, tokens_q: Any, tokens_k: Any, grid: Any, image: Any,
                  renormalise: bool) -> None:
@@ -280,9 +298,17 @@ class AttentionViewer(BlittedFigureWidget):
                                            style={"button_width": "auto"},
                                            layout=widgets.Layout(flex_flow="row wrap")),
         }
+        controls["token"].add_class("course-attention-tokens")
         self._controls_for_state(controls)
         super().__init__(controls, figsize=(10.0, 4.4), dpi=80,
                          layout_rows=[["layer", "head"], ["query", "mode"], ["token"]])
+        # Show the picture pixel for pixel: a VBox stretches its children to the output's width
+        # (an 800-px PNG became ~964 px wide, and blurred, in JupyterLab). max_width still lets it
+        # shrink on a narrow screen, with the height following.
+        self.image.layout.width = f"{round(self.fig.get_figwidth() * self.fig.dpi)}px"
+        self.image.layout.height = "auto"
+        self._style = widgets.HTML(value=TOKEN_BUTTON_CSS, layout=widgets.Layout(display="none"))
+        self.children = (*self.children, self._style)
 
     # ------------------------------------------------------------------ data
 
@@ -320,12 +346,13 @@ class AttentionViewer(BlittedFigureWidget):
         state = self._state
         if state is None:
             return
-        n_layers, n_heads, n_q, _ = state["att"].shape
+        n_layers, n_heads, n_q, n_k = state["att"].shape
         self._syncing = True
         try:
             controls["layer"].value = 0
             controls["layer"].max = n_layers - 1
             controls["layer"].disabled = n_layers == 1
+            controls["layer"].layout.display = "none" if n_layers == 1 else None  # a control with one value
             controls["head"].options = [(f"head {h}", h) for h in range(n_heads)] + [("average over heads", "mean")]
             controls["head"].value = 0
             controls["query"].options = [(f"{i}: {t}", i) for i, t in enumerate(state["tokens_q"])]
@@ -337,7 +364,9 @@ class AttentionViewer(BlittedFigureWidget):
             controls["token"].value = 0
             controls["token"].layout.display = None if n_q <= MAX_TOKEN_BUTTONS else "none"
             controls["mode"].value = "patches" if state["grid"] is not None else "lines"
-            controls["mode"].layout.display = None if state["grid"] is not None else "none"
+            # The choice is offered only with a patch grid, and only when the lines view can be read.
+            readable = max(n_q, n_k) <= MAX_LINE_TOKENS
+            controls["mode"].layout.display = None if state["grid"] is not None and readable else "none"
         finally:
             self._syncing = False
 
@@ -365,7 +394,7 @@ class AttentionViewer(BlittedFigureWidget):
         self.ax_patch = fig.add_axes((0.56, 0.06, 0.40, 0.84))
         self.im_heat = self.ax_heat.imshow(np.zeros((2, 2)), cmap="viridis", aspect="auto", interpolation="nearest",
                                            vmin=0, vmax=1)
-        self.heat_row = Rectangle((0, 0), 1, 1, fill=False, ec="#D55E00", lw=2.0)
+        self.heat_row = Rectangle((0, 0), 1, 1, fill=False, ec=QUERY_COLOUR, lw=2.0)
         self.ax_heat.add_patch(self.heat_row)
         self.ax_heat.set_xlabel("keys", fontsize=9)
         self.ax_heat.set_ylabel("queries", fontsize=9)
@@ -378,7 +407,7 @@ class AttentionViewer(BlittedFigureWidget):
         self.lines = LineCollection([], colors="#0072B2")
         ax.add_collection(self.lines)
         self.key_dots = ax.scatter([], [], s=[], color="#0072B2", zorder=3)
-        (self.query_dot,) = ax.plot([], [], "o", color="#D55E00", ms=7, zorder=4)
+        (self.query_dot,) = ax.plot([], [], "o", color=QUERY_COLOUR, ms=7, zorder=4)
         self.query_band = Rectangle((-0.9, 0), 0.88, 0.02, color="#E69F00", alpha=0.35, clip_on=False)
         ax.add_patch(self.query_band)
         self.lines_title = ax.set_title("", fontsize=10)
@@ -413,16 +442,18 @@ class AttentionViewer(BlittedFigureWidget):
         ax.set_xlim(-0.5, n_k - 0.5)
         ax.set_ylim(n_q - 0.5, -0.5)
         self.im_heat.set_extent((-0.5, n_k - 0.5, n_q - 0.5, -0.5))
-        size = 9 if max(n_q, n_k) <= 16 else 7 if max(n_q, n_k) <= 30 else 5
-        if n_k <= 40:
+        size = 10 if max(n_q, n_k) <= 16 else 8 if max(n_q, n_k) <= 30 else 6
+        # Too many tokens to label them all: label the first, the middle and the last one.
+        sparse = lambda n, names: ([0, n // 2, n - 1], [names[0], names[n // 2], names[-1]])  # noqa: E731
+        if n_k <= MAX_LINE_TOKENS:
             ax.set_xticks(range(n_k), tk, rotation=90, fontsize=size)
         else:
-            ax.set_xticks([])
-        if n_q <= 40:
+            ax.set_xticks(*sparse(n_k, tk), rotation=90, fontsize=8)
+        if n_q <= MAX_LINE_TOKENS:
             ax.set_yticks(range(n_q), tq, fontsize=size)
         else:
-            ax.set_yticks([])
-        if max(n_q, n_k) <= 40:
+            ax.set_yticks(*sparse(n_q, tq), fontsize=8)
+        if max(n_q, n_k) <= MAX_LINE_TOKENS:
             yq, yk = token_positions(n_q), token_positions(n_k)
             self.q_texts = [self.ax_lines.text(-0.04, y, t, ha="right", va="center", fontsize=size)
                             for y, t in zip(yq, tq)]
@@ -469,6 +500,9 @@ class AttentionViewer(BlittedFigureWidget):
         n_q, n_k = amap.shape
         if not 0 <= query < n_q:
             raise ValueError(f"query must be in 0..{n_q - 1}, got {query}")
+        if mode == "lines" and grid is not None and max(n_q, n_k) > MAX_LINE_TOKENS:
+            raise ValueError(f"{max(n_q, n_k)} tokens are too many to label in the lines view (at most "
+                             f"{MAX_LINE_TOKENS}): the patches view shows this query's attention")
         row = amap[query]
         segments, alphas, widths = row_lines(row, query, n_q)
         best = int(row.argmax())

@@ -10,6 +10,9 @@ def _other_value(control):
     options = getattr(control, "options", None)
     if options:
         labels = [o[1] if isinstance(o, tuple) else o for o in options]
+        if isinstance(value, tuple):  # a multiple selection: add one option, or drop one when all are chosen
+            missing = [o for o in labels if o not in value]
+            return value + (missing[0],) if missing else value[:-1] or None
         others = [o for o in labels if o != value]
         return others[0] if others else None
     if isinstance(value, bool):

@@ -307,3 +307,52 @@ def test_token_buttons_have_distinct_labels_and_give_way_to_long_sequences() -> 
     assert len(viewer.controls["query"].options) == n
     viewer.controls["query"].value = 39
     assert viewer.data["query"] == 39
+
+
+def test_a_control_with_one_value_is_hidden(keras_scores: np.ndarray) -> None:
+    two_layers = make_attention_viewer(keras_scores, QUERIES, KEYS)
+    assert two_layers.controls["layer"].layout.display is None and not two_layers.controls["layer"].disabled
+    one_layer = make_attention_viewer(keras_scores[0], QUERIES, KEYS)
+    assert one_layer.controls["layer"].layout.display == "none" and one_layer.controls["layer"].disabled
+    one_layer.load(keras_scores, QUERIES, KEYS)           # loading two layers brings the slider back
+    assert one_layer.controls["layer"].layout.display is None and one_layer.controls["layer"].max == 1
+
+
+def test_the_picture_is_shown_pixel_for_pixel() -> None:
+    weights, french, english = alignment_example()
+    viewer = make_attention_viewer(weights, french, english)
+    png = bytes(viewer.image.value)
+    width = int.from_bytes(png[16:20], "big")            # the PNG header's IHDR width
+    assert viewer.image.layout.width == f"{width}px" == "800px"
+    assert viewer.image.layout.max_width == "100%" and viewer.image.layout.height == "auto"
+
+
+def test_the_chosen_token_button_is_styled() -> None:
+    from course.widgets.attention import QUERY_COLOUR, TOKEN_BUTTON_CSS
+
+    weights, french, english = alignment_example()
+    viewer = make_attention_viewer(weights, french, english)
+    assert "course-attention-tokens" in viewer.controls["token"]._dom_classes
+    assert viewer._style in viewer.children and viewer._style.value == TOKEN_BUTTON_CSS
+    assert ".course-attention-tokens" in TOKEN_BUTTON_CSS and "mod-active" in TOKEN_BUTTON_CSS
+    assert QUERY_COLOUR in TOKEN_BUTTON_CSS and viewer.heat_row.get_edgecolor()[:3] == pytest.approx(
+        tuple(int(QUERY_COLOUR[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+
+
+def test_lines_are_offered_only_where_they_can_be_read() -> None:
+    rng = np.random.default_rng(5)
+    vit = softmax(3 * rng.normal(size=(1, 2, 65, 65)))   # [CLS] + an 8x8 grid
+    viewer = make_attention_viewer(vit, grid=(8, 8), image=rng.uniform(size=(32, 32)))
+    assert viewer.error == "" and viewer.controls["mode"].value == "patches"
+    assert viewer.controls["mode"].layout.display == "none"
+    viewer.controls["mode"].value = "lines"
+    assert "too many to label" in viewer.error and "patch_map" in viewer.data
+    viewer.controls["mode"].value = "patches"
+    assert viewer.error == ""
+    # the heat map still names its first, middle and last token
+    assert [t.get_text() for t in viewer.ax_heat.get_yticklabels()] == ["[CLS]", "patch 3,7", "patch 7,7"]
+    small = softmax(3 * rng.normal(size=(1, 2, 17, 17)))  # [CLS] + 4x4: 17 labelled tokens
+    viewer.load(small, grid=(4, 4))
+    assert viewer.controls["mode"].layout.display is None
+    viewer.controls["mode"].value = "lines"
+    assert viewer.error == "" and len(viewer.k_texts) == 17

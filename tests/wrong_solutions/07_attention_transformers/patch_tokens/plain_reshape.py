@@ -1,0 +1,12 @@
+# Wrong: reshapes the image straight to (n_patches, P*P*C), which cuts it into strips of rows, not squares.
+def patch_tokens(image, kernel, bias):
+    """The (n_patches, D) tokens a Conv2D(D, P, strides=P) with this (P, P, C, D) kernel and bias computes."""
+    image = np.asarray(image, dtype=float)
+    if image.ndim == 2:
+        image = image[:, :, None]
+    kernel = np.asarray(kernel, dtype=float)
+    patch, channels, features = kernel.shape[0], kernel.shape[2], kernel.shape[3]
+    rows, cols = image.shape[0] // patch, image.shape[1] // patch
+    image = image[: rows * patch, : cols * patch]
+    flat = image.reshape(rows * cols, patch * patch * channels)
+    return flat @ kernel.reshape(patch * patch * channels, features) + np.asarray(bias, dtype=float)
