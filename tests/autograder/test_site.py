@@ -142,6 +142,7 @@ def test_the_site_works_in_a_browser_offline(built: Path) -> None:
             # Offline: any request that leaves the site is a failure (a CDN, a font, an analytics script).
             context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort())
             page = context.new_page()
+            page.set_default_timeout(90_000)  # a loaded CI machine; nothing here is a timing assertion
             page.on("console", lambda m: problems.append(f"{page.url}: console {m.type}: {m.text}")
                     if m.type == "error" else None)
             page.on("pageerror", lambda e: problems.append(f"{page.url}: page error {e}"))
@@ -157,8 +158,9 @@ def test_the_site_works_in_a_browser_offline(built: Path) -> None:
 
             for section in SECTIONS:
                 page.goto(f"{base}/lectures/{section}.html", wait_until="networkidle")
-                page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
+                page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
                 page.evaluate("() => MathJax.startup.promise")
+                page.wait_for_load_state("networkidle")  # MathJax's menu loads its parts after typesetting
                 rendered = page.locator("mjx-container").count()
                 assert rendered > 5, f"{section}: {rendered} equations rendered"
                 text = page.inner_text("main")

@@ -28,8 +28,9 @@ _figures = [w for w in list(_ipw.Widget.widgets.values()) if isinstance(w, _Figu
 _moved = 0
 for _w in _figures:
     for _name, _control in _w.controls.items():
-        if not hasattr(_control, "value") or getattr(_control, "disabled", False):
-            continue
+        hidden = getattr(getattr(_control, "layout", None), "display", None) == "none"
+        if not hasattr(_control, "value") or getattr(_control, "disabled", False) or hidden:
+            continue  # a student cannot move it
         _new = _other_value(_control)
         if _new is None:
             continue
