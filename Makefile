@@ -8,7 +8,7 @@ VENV     ?= .venv
 EXTRAS   ?= cpu,instructor,test
 PORT     ?= 8888
 LAB_ARGS ?=
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --durations=20
 ASSIGNMENT ?=
 GRADE_ARGS ?=
 
