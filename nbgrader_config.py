@@ -30,3 +30,10 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Restore deleted or edited test cells from the gradebook when nbgrader itself autogrades.
 c.OverwriteCells.add_missing_cells = True
+
+# Late penalties, applied by `python -m autograder grade` and stored as nbgrader's late_submission_penalty
+# (the due date comes from the gradebook: formgrader or `nbgrader db assignment add NN_slug --duedate=...`).
+# method: none | zero | per_hour | per_day; fraction: of the notebook's score per started hour/day; cap: at most.
+# c.LatePenalty.method = "per_day"
+# c.LatePenalty.fraction = 0.1
+# c.LatePenalty.cap = 0.5

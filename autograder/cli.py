@@ -47,7 +47,7 @@ def _grade(args: argparse.Namespace) -> int:
         assignment=args.assignment, course=Path(args.course), students=args.student or None,
         workers=args.workers, cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
         memory_mb=args.memory, sandbox=args.sandbox, scheduler=args.scheduler, db=args.db,
-        show_hidden=args.show_hidden,
+        show_hidden=args.show_hidden, wait=args.wait,
     )
     try:
         grade(opts, log=lambda line: print(line, flush=True))
@@ -87,7 +87,8 @@ def _collect(args: argparse.Namespace) -> int:
 def _feedback(args: argparse.Namespace) -> int:
     from autograder.grade import write_feedback
 
-    n = write_feedback(Path(args.course).resolve(), args.assignment, args.student or None, args.show_hidden)
+    n = write_feedback(Path(args.course).resolve(), args.assignment, args.student or None, args.show_hidden,
+                       db=args.db)
     if n == 0:
         print(f"autograder: no graded results for {args.assignment}: run `python -m autograder grade "
               f"{args.assignment}` first", file=sys.stderr)
@@ -97,16 +98,19 @@ def _feedback(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from autograder import gradebook
+    from autograder import export, gradebook, late
 
     course = Path(args.course).resolve()
     url, course_id = gradebook.course_settings(course)
+    to = Path(args.to or ("grades.csv" if args.format == "csv" else f"grades-{args.format}.csv"))
     try:
-        n = gradebook.export_csv(args.db or url, course_id, Path(args.to), args.assignment)
+        n = export.export(args.format, to, args.db or url, course_id, args.assignment, late.load_policy(course))
     except Exception as exc:  # noqa: BLE001
         print(f"autograder: cannot export the gradebook: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {n} rows to {args.to} (nbgrader's export format)")
+    what = {"csv": "nbgrader's export format", "canvas": "Canvas gradebook import",
+            "moodle": "Moodle CSV grade import"}[args.format]
+    print(f"wrote {n} rows to {to} ({what})")
     return 0
 
 
@@ -155,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.1:8786")
     p.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's nbgrader_config.py)")
     p.add_argument("--show-hidden", action="store_true", help="show hidden tests in the feedback")
+    p.add_argument("--wait", type=float, default=3600.0, metavar="S",
+                   help="wait up to S seconds for another grade run on this course folder, then stop "
+                        "(default 3600; 0: stop at once)")
     p.set_defaults(func=_grade)
 
     p = sub.add_parser("collect", help="unpack an LMS zip into submitted/<student>/ASSIGNMENT/")
@@ -170,12 +177,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--course", default=".", help="course root (default: .)")
     p.add_argument("--student", action="append", metavar="ID")
     p.add_argument("--show-hidden", action="store_true", help="include hidden tests' source and values")
+    p.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's nbgrader_config.py)")
     p.set_defaults(func=_feedback)
 
-    p = sub.add_parser("export", help="per-student totals from the gradebook (nbgrader's CSV format)")
+    p = sub.add_parser("export", help="per-student totals from the gradebook, for nbgrader, Canvas or Moodle")
     p.add_argument("--course", default=".", help="course root (default: .)")
     p.add_argument("--assignment", help="only this assignment")
-    p.add_argument("--to", default="grades.csv", help="output CSV (default: grades.csv)")
+    p.add_argument("--format", choices=("csv", "canvas", "moodle"), default="csv",
+                   help="csv: nbgrader's export; canvas: Canvas gradebook import; moodle: Moodle CSV grade import")
+    p.add_argument("--to", help="output file (default: grades.csv, grades-canvas.csv or grades-moodle.csv)")
     p.add_argument("--db", metavar="URL", help="gradebook URL (default: the course's nbgrader_config.py)")
     p.set_defaults(func=_export)
 

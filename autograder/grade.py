@@ -10,6 +10,13 @@
    runs all of them on the worker pool (local or Dask), scores every test
    cell here (:mod:`autograder.scoring`), then writes the gradebook,
    ``autograded/``, ``feedback/`` and ``reports/``.
+4. Reads back what the gradebook adds (hand grades and comments from
+   formgrader, the due date), applies the late policy (:mod:`autograder.late`)
+   and stores the penalties, so feedback and reports show the whole score.
+
+One run per course folder at a time (:mod:`autograder.lock`).  A submission
+whose only notebook has another name (``NN_x-Copy1.ipynb``) is graded with a
+warning and a note; several candidates make an ``invalid`` row naming them.
 
 A submission that cannot be graded gets rows with its status; only a broken
 instructor side (no source, a solution failing its own tests, no sandbox, an
@@ -61,6 +68,7 @@ class GradeOptions:
     scheduler: str | None = None
     db: str | None = None
     show_hidden: bool = False
+    wait: float = 3600.0  # seconds to wait for another grade run on the same course folder, then stop
 
     def limits(self) -> dict:
         return {
@@ -313,15 +321,59 @@ def discover_students(submitted: Path, assignment: str, wanted: list[str] | None
     return found
 
 
+def known_assignments(course: Path) -> list[str]:
+    """The assignment ids of a course: folders of source/ that hold a notebook."""
+    source = course / "source"
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb"))) if source.is_dir() else []
+
+
+def find_notebook(folder: Path, name: str, all_names: set[str]) -> tuple[Path | None, list[str]]:
+    """The submitted notebook for source ``name``: its own file, else the one other notebook in the folder.
+
+    Students save "01_x-Copy1.ipynb" or rename files; a lone candidate is graded
+    (with a note), several are reported by name.  Returns (path or None, candidates).
+    """
+    exact = folder / f"{name}.ipynb"
+    if exact.exists() or exact.is_symlink():
+        return exact, []
+    others = sorted(p.name for p in folder.glob("*.ipynb")
+                    if p.is_file() and not p.is_symlink() and p.name not in all_names)
+    if len(all_names) > 1:  # several source notebooks: only a name that starts with this one is a candidate
+        others = [o for o in others if o.startswith(name)]
+    if len(others) == 1:
+        return folder / others[0], others
+    return None, others
+
+
 def grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSummary:
-    """Grade every (or the named) submission of an assignment; see the module docstring."""
+    """Grade every (or the named) submission of an assignment, holding the course's lock (:mod:`autograder.lock`)."""
+    from autograder import lock
+
+    course = opts.course.resolve()
+    try:
+        with lock.course_lock(course, opts.wait, log):
+            return _grade(opts, log)
+    except lock.Busy as exc:
+        raise GraderError(str(exc)) from None
+
+
+def _grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSummary:
+    """Plan, assemble, run, score, record; see the module docstring."""
+    from autograder import late
+
     started = time.monotonic()
     course = opts.course.resolve()
     assignment = opts.assignment
+    try:
+        policy = late.load_policy(course)
+    except late.PolicyError as exc:
+        raise GraderError(f"nbgrader_config.py: {exc}") from None
     source_dir = course / "source" / assignment
     paths = sorted(p for p in source_dir.glob("*.ipynb")) if source_dir.is_dir() else []
     if not paths:
-        raise GraderError(f"no source notebooks in {source_dir}: is {assignment!r} an assignment of {course}?")
+        valid = known_assignments(course)
+        raise GraderError(f"no assignment {assignment!r} in {course / 'source'}: "
+                          + (f"the assignments are {', '.join(valid)}" if valid else "it holds no assignments"))
     try:
         sources = [asm.load_source(p) for p in paths]
     except asm.AssignmentError as exc:
@@ -378,16 +430,26 @@ def grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSummar
         jobs: list[dict] = []
         plans: dict[str, tuple[asm.SourceNotebook, asm.Plan, str, str]] = {}
         per_student: dict[str, dict] = {s: {} for s in students}
+        source_names = {f"{s.name}.ipynb" for s in sources}
         for student in students:
             folder = course / "submitted" / student / assignment
             for src in sources:
-                nb_path = folder / f"{src.name}.ipynb"
+                nb_path, candidates = find_notebook(folder, src.name, source_names)
                 entry = {"status": "graded", "message": "", "notes": []}
-                if not nb_path.exists() and not nb_path.is_symlink():
-                    entry.update(status="missing", message=f"no submitted notebook {src.name}.ipynb")
-                    entry["rows"] = _flat_rows(src, "missing", entry["message"])
+                if nb_path is None:
+                    if candidates:
+                        entry.update(status="invalid", message=f"no {src.name}.ipynb, and several other notebooks "
+                                     f"could be it: {', '.join(candidates)} (rename the right one)")
+                    else:
+                        entry.update(status="missing", message=f"no submitted notebook {src.name}.ipynb")
+                    entry["rows"] = _flat_rows(src, entry["status"], entry["message"])
                     per_student[student][src.name] = entry
+                    log(f"warning: {student}: {entry['status']}: {entry['message']}")
                     continue
+                if candidates:
+                    note = f"graded {nb_path.name} as {src.name}.ipynb (the only notebook in the submission)"
+                    entry["notes"].append(note)
+                    log(f"warning: {student}: {note}")
                 try:
                     plan = asm.assemble(src, asm.read_submission(nb_path), stubs.get(src.name))
                 except asm.InvalidNotebook as exc:
@@ -395,10 +457,10 @@ def grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSummar
                     entry["rows"] = _flat_rows(src, "invalid", entry["message"])
                     per_student[student][src.name] = entry
                     continue
-                sub_files, left_out = asm.submission_files(folder, {f"{s.name}.ipynb" for s in sources})
+                sub_files, left_out = asm.submission_files(folder, source_names | {nb_path.name})
                 merged = dict(sub_files)
                 merged.update(dict(files))  # the instructor's data files win, as in nbgrader
-                entry["notes"] = plan.notes + [f"file left out of the sandbox: {x}" for x in left_out]
+                entry["notes"] += plan.notes + [f"file left out of the sandbox: {x}" for x in left_out]
                 if plan.not_run:
                     entry["notes"].append(f"the {plan.not_run} code cells after the last test cell were not run: "
                                           "they cannot change a score")
@@ -466,9 +528,14 @@ def grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSummar
     except Exception as exc:  # noqa: BLE001
         raise GraderError(f"cannot write the gradebook at {_safe_url(url)}: {exc}") from None
 
-    all_results = reports.load_results(results_dir)
-    n_rows = reports.write_csv(reports_dir / "scores.csv", all_results)
-    reports.write_summary(reports_dir / "summary.html", assignment, all_results)
+    # ---- what the gradebook adds: hand grades, comments, late penalties (recomputed and stored)
+    try:
+        extra = gradebook.standing(url, course_id, assignment, policy)
+    except Exception as exc:  # noqa: BLE001
+        raise GraderError(f"cannot read the gradebook at {_safe_url(url)}: {exc}") from None
+    write_feedback(course, assignment, students, opts.show_hidden, extra=extra, policy=policy, refresh=False)
+    all_results = refresh_reports(course, assignment, extra, policy)
+    n_rows = len(reports.rows(all_results))
     statuses: dict[str, int] = {}
     passed = 0
     for student in students:
@@ -477,9 +544,10 @@ def grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSummar
                 statuses[r.status] = statuses.get(r.status, 0) + 1
                 passed += r.status == "passed"
     summary = GradeSummary(len(students), n_rows, passed, round(time.monotonic() - started, 2), cached, statuses)
-    log(f"graded {len(students)} submissions of {assignment} in {summary.seconds:.1f} s: "
-        + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-        + f"; wrote {reports_dir / 'scores.csv'}")
+    log(f"wrote {reports_dir / 'scores.csv'} and {reports_dir / 'summary.html'}")
+    for line in reports.console_summary(assignment, [r for r in all_results if r["student"] in students],
+                                        summary.seconds):
+        log(line)
     return summary
 
 
@@ -523,13 +591,28 @@ def _safe_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
-def write_feedback(course: Path, assignment: str, students: list[str] | None, show_hidden: bool) -> int:
-    """Re-render feedback/ from autograded/ and the stored results (the ``feedback`` verb)."""
+def write_feedback(course: Path, assignment: str, students: list[str] | None, show_hidden: bool,
+                   extra: dict[str, dict] | None = None, policy=None, db: str | None = None,
+                   refresh: bool = True) -> int:
+    """Render feedback/ from autograded/, the stored results and the gradebook (the ``feedback`` verb).
+
+    The gradebook is read afresh (unless ``extra`` is given) so that hand grades
+    and comments entered in formgrader since the grade run are shown; ``refresh``
+    also rewrites scores.csv and summary.html with them.
+    """
+    from autograder import late
+
+    if policy is None:
+        policy = late.load_policy(course)
+    if extra is None:
+        url, course_id = gradebook.course_settings(course)
+        extra = gradebook.standing(db or url, course_id, assignment, policy)
     results_dir = course / "reports" / assignment / "results"
     written = 0
     for res in reports.load_results(results_dir):
         if students and res["student"] not in students:
             continue
+        res = reports.with_standing(res, extra.get(res["student"]), policy.describe())
         for nb_name, entry in res["notebooks"].items():
             nb_path = course / "autograded" / res["student"] / assignment / f"{nb_name}.ipynb"
             nb_dict = json.loads(nb_path.read_text(encoding="utf-8")) if nb_path.exists() else None
@@ -538,4 +621,16 @@ def write_feedback(course: Path, assignment: str, students: list[str] | None, sh
             out.write_text(reports.feedback_html(res["student"], assignment, nb_name, nb_dict, entry, show_hidden),
                            encoding="utf-8")
             written += 1
+    if written and refresh:
+        refresh_reports(course, assignment, extra, policy)
     return written
+
+
+def refresh_reports(course: Path, assignment: str, extra: dict[str, dict], policy) -> list[dict]:
+    """Rewrite scores.csv and summary.html from the stored results and the gradebook's current hand grades."""
+    reports_dir = course / "reports" / assignment
+    results = [reports.with_standing(r, extra.get(r["student"]), policy.describe())
+               for r in reports.load_results(reports_dir / "results")]
+    reports.write_csv(reports_dir / "scores.csv", results)
+    reports.write_summary(reports_dir / "summary.html", assignment, results)
+    return results

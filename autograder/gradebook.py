@@ -137,3 +137,48 @@ def export_csv(url: str, course_id: str, out: Path, assignment: str | None = Non
     with open_gradebook(url, course_id) as gb:
         plugin.export(gb)
     return sum(1 for _ in open(out)) - 1
+
+
+def standing(url: str, course_id: str, assignment: str, policy=None,
+             students: list[str] | None = None) -> dict[str, dict]:
+    """What the gradebook holds beyond auto scores, per student: hand grades, comments, lateness, penalties.
+
+    Formgrader writes manual scores and comments here, so feedback and reports
+    read them back rather than trusting the last grade run's memory.  With a
+    ``policy`` (:mod:`autograder.late`) the penalties are recomputed and stored
+    first.  student -> {"duedate", "seconds_late", "penalty", "notebooks":
+    {name: {"penalty", "manual": [{grade_id, max_score, score|None, comment}],
+    "comments": {grade_id: comment}, "overrides": {grade_id: score a grader set on an autograded cell}}}}.
+    """
+    from nbgrader.api import MissingEntry
+
+    from autograder import late
+
+    out: dict[str, dict] = {}
+    with open_gradebook(url, course_id) as gb:
+        try:
+            lateness = late.apply(gb, assignment, policy or late.Policy(), students)
+        except MissingEntry:
+            return {}
+        for sub in gb.find_assignment(assignment).submissions:
+            sid = sub.student.id
+            if students is not None and sid not in students:
+                continue
+            info = dict(lateness.get(sid, {}), notebooks={})
+            for nb in sub.notebooks:
+                manual = []
+                for grade in sorted(nb.grades, key=lambda g: g.cell.name):
+                    if getattr(grade.cell, "cell_type", None) == "markdown" or (
+                            grade.auto_score is None and grade.manual_score is not None):
+                        manual.append({"grade_id": grade.cell.name, "max_score": float(grade.max_score),
+                                       "score": None if grade.manual_score is None else float(grade.manual_score)})
+                # a grader may also change an autograded score in formgrader; nbgrader's totals use it
+                overrides = {g.cell.name: float(g.manual_score) for g in nb.grades
+                             if g.auto_score is not None and g.manual_score is not None}
+                comments = {c.cell.name: c.manual_comment for c in nb.comments if c.manual_comment}
+                for m in manual:
+                    m["comment"] = comments.get(m["grade_id"])
+                info["notebooks"][nb.name] = {"penalty": float(nb.late_submission_penalty or 0.0),
+                                              "manual": manual, "comments": comments, "overrides": overrides}
+            out[sid] = info
+    return out

@@ -267,3 +267,66 @@ _y = 2.0 * _x[:, 0] + 1.0 + _rng.normal(0, 0.01, size=64)
 check.close(fit_line(_x, _y), [2.0, 1.0], atol=0.05, what="[w, b] for y = 2x + 1", hint="Train long enough.")
 check.done()"""),
 ]
+
+
+# ------------------------------------------------- a graded class with due dates and hand grades
+
+DUE = "2026-01-05 12:00:00 UTC"
+LATE_POLICY = """
+c.LatePenalty.method = "per_day"
+c.LatePenalty.fraction = 0.1
+c.LatePenalty.cap = 0.5
+"""
+
+
+def set_duedate(course: Path, assignment: str, duedate: str) -> None:
+    """What `nbgrader db assignment add --duedate` (or formgrader) does, through nbgrader's API."""
+    from nbgrader.api import Gradebook
+
+    from autograder import gradebook
+
+    url = f"sqlite:///{course / 'gradebook.db'}"
+    notebooks = sorted(p.stem for p in (course / "source" / assignment).glob("*.ipynb"))
+    gradebook.ensure_assignment(course, assignment, notebooks, url, "mlbigsci")
+    with Gradebook(url, "mlbigsci") as gb:
+        gb.update_or_create_assignment(assignment, duedate=duedate)
+
+
+def hand_grade(course: Path, assignment: str, student: str, grade_id: str, score: float, comment: str,
+               notebook: str | None = None) -> None:
+    """What formgrader writes when a grader scores a written answer and comments on it."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "mlbigsci") as gb:
+        grade = gb.find_grade(grade_id, notebook or assignment, assignment, student)
+        grade.manual_score = score
+        grade.needs_manual_grade = False
+        gb.find_comment(grade_id, notebook or assignment, assignment, student).manual_comment = comment
+        gb.db.commit()
+
+
+def semester_course(tmp: Path) -> tuple[Path, list[str]]:
+    """A toy class with a due date and a per-day late policy, graded once (log lines returned).
+
+    alice: right, on time. bob: add wrong, 1 day 2 hours late. carol: right, 10 days late (the cap).
+    dave: right, saved as 99_toy-Copy1.ipynb. erin: two candidate notebooks, neither named 99_toy.ipynb.
+    """
+    from autograder.grade import GradeOptions, grade
+
+    course = toy_course(tmp)
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as fh:
+        fh.write(LATE_POLICY)
+    set_duedate(course, TOY, DUE)
+    rel = toy_release(course)
+    right = fill(rel, {g: toy_solution(g) for g in ("add", "mean", "scale")})
+    stamp = lambda t: {"timestamp.txt": f"{t} UTC".encode()}  # noqa: E731 - nbgrader collect's format
+    submit(course, "alice", TOY, right, files=stamp("2026-01-05 10:00:00.000000"))
+    submit(course, "bob", TOY, fill(right, {"add": "def add(a, b):\n    return a - b"}),
+           files=stamp("2026-01-06 14:00:00.000000"))
+    submit(course, "carol", TOY, right, files=stamp("2026-01-15 12:00:00.000000"))
+    submit(course, "dave", TOY, right, name=f"{TOY}-Copy1", files=stamp("2026-01-05 11:00:00.000000"))
+    submit(course, "erin", TOY, right, name="draft")
+    submit(course, "erin", TOY, rel, name="final")
+    log: list[str] = []
+    grade(GradeOptions(TOY, course, workers=2), log=log.append)
+    return course, log

@@ -122,7 +122,8 @@ def test_the_grader_itself_failing_exits_2_and_says_why(graded) -> None:
     course = graded[0]
     result = run_cli("grade", "no_such_assignment", cwd=course)
     assert result.returncode == 2
-    assert "no source notebooks in" in result.stderr and "no_such_assignment" in result.stderr
+    assert "no assignment 'no_such_assignment'" in result.stderr
+    assert "the assignments are 99_toy" in result.stderr, "an unknown assignment lists the valid names"
     result = run_cli("grade", A, "--student", "mallory", cwd=course)
     assert result.returncode == 2 and "no submission of 99_toy for: mallory" in result.stderr
     result = run_cli("grade", A, "--db", "postgresql://nobody@127.0.0.1:1/none", cwd=course)
@@ -147,3 +148,42 @@ def test_a_solution_that_fails_its_own_tests_stops_the_grader(tmp_path: Path) ->
     assert result.returncode == 2
     assert "the instructor's solution of 99_toy cannot be used as the reference" in result.stderr
     assert "the solution fails its own check 1 (add(1, 2)): expected 3, got 2" in result.stderr
+
+
+def test_a_run_killed_with_sigkill_halfway_then_rerun_grades_everyone_once(tmp_path: Path) -> None:
+    """SIGKILL the whole grade run (coordinator and runners) after its first result, then grade again."""
+    import signal
+    import sqlite3
+
+    course = h.toy_course(tmp_path)
+    rel = h.toy_release(course)
+    right = h.fill(rel, {g: h.toy_solution(g) for g in ("add", "mean", "scale")})
+    for student in ("amy", "ben", "cat", "dan"):
+        h.submit(course, student, A, right)
+    # the last student's answer sleeps past the cell limit, so the run is still busy when it is killed
+    h.submit(course, "zed", A, h.fill(right, {"add": "import time\ntime.sleep(60)\n" + h.toy_solution("add")}))
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    args = [sys.executable, "-m", "autograder", "grade", A, "--workers", "1", "--cell-timeout", "3"]
+    proc = subprocess.Popen(args, cwd=course, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+                            start_new_session=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith("[1/"):
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL and not any(l.startswith("graded 5 submissions") for l in seen), seen
+
+    again = run_cli("grade", A, "--workers", "1", "--cell-timeout", "3", cwd=course)
+    assert again.returncode == 0, again.stderr
+    assert "graded 5 submissions of 99_toy" in again.stdout
+    rows = h.csv_rows(course, A)
+    assert sorted((r["student"], r["grade_id"]) for r in rows) == sorted(
+        (s, f"{g}_test") for s in ("amy", "ben", "cat", "dan", "zed") for g in ("add", "mean", "scale")), "no lost, no doubled row"
+    assert h.by_cell(rows)[("zed", "add_test")]["score"] == "0", "the sleeping answer timed out"
+    with sqlite3.connect(course / "gradebook.db") as db:
+        subs = db.execute("SELECT s.student_id, count(*) FROM submitted_assignment s GROUP BY s.student_id").fetchall()
+        grades = db.execute("SELECT count(*) FROM grade").fetchone()[0]
+    assert sorted(subs) == [(s, 1) for s in ("amy", "ben", "cat", "dan", "zed")]
+    assert grades == 5 * 4, "one gradebook row per student and grade cell"

@@ -39,9 +39,10 @@ def test_summary_has_pass_rates_and_a_score_histogram(course: Path) -> None:
     assert 'aria-label="histogram of total scores"' in page and "<script" not in page
 
 
-def test_histogram_bins() -> None:
-    assert reports.histogram_counts([0, 1, 4.9, 5], 5, bins=5) == [1, 1, 0, 0, 2]
-    assert reports.histogram_counts([], 0, bins=3) == [0, 0, 0]
+def test_histogram_bins_at_whole_points() -> None:
+    assert reports.histogram_counts([0, 1, 4.9, 5], 5) == [1, 1, 0, 0, 2]
+    assert reports.histogram_counts([0.9, 3, 3.5, 11], 11) == [1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1], "one bin per point"
+    assert reports.histogram_counts([], 0) == [0]
 
 
 def test_feedback_escapes_student_text_and_hides_hidden_tests_unless_asked(course: Path) -> None:
@@ -67,3 +68,75 @@ def test_export_writes_nbgraders_csv_from_the_gradebook(course: Path, tmp_path: 
         rows = {r["student_id"]: r for r in csv.DictReader(fh)}
     assert {s: float(r["score"]) for s, r in rows.items()} == {"alice": 5.0, "bob": 4.0, "carol": 1.0}
     assert {r["max_score"] for r in rows.values()} == {"6.0"}, "the written answer's point counts in the maximum"
+
+
+# ------------------------------------------------ the whole score: hand grades, pending points, late penalties
+
+
+@pytest.fixture(scope="module")
+def semester(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    course, log = h.semester_course(tmp_path_factory.mktemp("semester"))
+    h.hand_grade(course, A, "alice", "explain", 0.5, "Say why one large value moves the sum.")
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "mlbigsci") as gb:  # formgrader's override of a test
+        gb.find_grade("scale_test", A, A, "dave").manual_score = 1.0
+        gb.db.commit()
+    assert main(["feedback", A, "--course", str(course)]) == 0
+    return course, log
+
+
+def test_feedback_shows_auto_and_hand_points_and_the_comment(semester) -> None:
+    course, _ = semester
+    page = (course / "feedback" / "alice" / A / f"{A}.html").read_text()
+    assert "<th>autograded tests</th><td>5 / 5</td>" in page
+    assert "<th>graded by hand</th><td>0.5 / 1</td>" in page
+    assert "Say why one large value moves the sum." in page
+    assert '<th>total score</th><td><b class="total">5.5 / 6</b>' in page
+    assert re.search(r"<td>add_test</td><td>1 / 1</td>\s*<td class=\"passed\">passed</td>", page), "each test's result"
+
+
+def test_feedback_names_points_still_to_be_graded_by_hand(semester) -> None:
+    course, _ = semester
+    page = (course / "feedback" / "bob" / A / f"{A}.html").read_text()
+    assert "1 points not graded yet: explain" in page and "<th>score so far</th>" in page
+    assert '<tr class="manual"><td>explain</td><td>pending / 1</td>' in page
+    assert "BEGIN HIDDEN TESTS" not in page and "add(-5, 5)" not in page, "hidden tests stay hidden"
+
+
+def test_summary_has_a_student_table_written_questions_and_whole_point_bins(semester) -> None:
+    course, _ = semester
+    page = (course / "reports" / A / "summary.html").read_text()
+    students = re.findall(r'<tr class="student"><td>(\w+)</td><td>([\d.]+) / 5</td><td>([\d.]+) / 1.*?</td>'
+                          r"<td>([\d.]+)</td><td>([\d.]+) / 6</td></tr>", page)
+    assert students == [("alice", "5", "0.5", "0", "5.5"), ("bob", "4", "0", "0.8", "3.2"), ("carol", "5", "0", "2.5", "2.5"),
+                        ("dave", "4", "0", "0", "4"), ("erin", "0", "0", "0", "0")]
+    assert '<tr class="written"><td>99_toy</td><td>explain</td><td>1</td><td>1 / 5</td><td>0.50</td>' in page
+    assert page.count("<title>[") == 6, "one bin per whole point, 0 to 6"
+
+
+def test_console_counts_students_and_tests_apart_and_ends_with_full_totals(semester) -> None:
+    _, log = semester
+    text = "\n".join(log)
+    assert "students: 5 (3 passed every test, 1 failed at least one, 1 missing or invalid)" in text
+    assert "tests: 15 test cells: 1 failed, 3 invalid, 11 passed" in text
+    assert "  bob: 3.2 / 6 points (4/5 autograded, 0/1 by hand (1 pending), -0.8 late)" in text
+    assert log[-1].startswith("  total: mean 3.14 / 6 points over 5 students")
+    assert "5 still have written answers to grade by hand" in log[-1]
+
+
+def test_a_lone_misnamed_notebook_is_graded_with_a_warning_and_a_note(semester) -> None:
+    course, log = semester
+    assert any(line.startswith("warning: dave: graded 99_toy-Copy1.ipynb as 99_toy.ipynb") for line in log)
+    page = (course / "feedback" / "dave" / A / f"{A}.html").read_text()
+    assert "Note: graded 99_toy-Copy1.ipynb as 99_toy.ipynb" in page
+    assert "<th>autograded tests</th><td>4 / 5</td>" in page, "with the grader's override of scale_test"
+    assert "(score changed by the grader from 2 to 1)" in page
+
+
+def test_several_candidate_notebooks_make_an_invalid_row_naming_them(semester) -> None:
+    course, _ = semester
+    rows = h.by_cell(h.csv_rows(course, A))
+    erin = rows[("erin", "add_test")]
+    assert erin["status"] == "invalid" and "draft.ipynb, final.ipynb" in erin["message"]
+    assert any(line.startswith("warning: erin: invalid: ") and "draft.ipynb, final.ipynb" in line for line in semester[1])
