@@ -1,16 +1,18 @@
 # Machine Learning for Big Scientific Data: the course's commands.
 #   make lab      set up .venv when missing, then open JupyterLab at the course root
 #   make test     same set-up, then the whole test suite
-# Also: release, outputs, site, grade, bench, lock, clean-venv.  `make help` lists them.
+# Also: hub, release, outputs, site, grade, bench, lock, clean-venv.  `make help` lists them.
 
 PYTHON   ?= python3
 VENV     ?= .venv
-EXTRAS   ?= cpu,instructor,test
+EXTRAS   ?= cpu,instructor,test,hub
 PORT     ?= 8888
 LAB_ARGS ?=
 PYTEST_ARGS ?= --durations=20
 ASSIGNMENT ?=
 GRADE_ARGS ?=
+HUB_PORT ?= 8000
+HUB_EXCHANGE ?= /srv/nbgrader/exchange
 
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
@@ -21,7 +23,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONDONTWRITEBYTECODE := 1
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: help lab test release outputs grade bench lock venv colab-env site check-system clean-venv
+.PHONY: help lab hub test release outputs grade bench lock venv colab-env site check-system clean-venv
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# //'
@@ -42,6 +44,15 @@ $(STAMP): pyproject.toml constraints.txt tests/widgets/ipywidgets7.txt | check-s
 
 venv: $(STAMP)
 
+# JupyterHub's proxy (configurable-http-proxy, from npm) inside the venv: make hub and tests/hub use it.
+CHP_STAMP := $(VENV)/node/.installed-chp5
+$(CHP_STAMP): | $(STAMP)
+	@command -v npm >/dev/null || { echo "npm is missing (JupyterHub's proxy comes from npm): apt-get install -y nodejs npm"; exit 1; }
+	@echo "Installing configurable-http-proxy 5 (JupyterHub's proxy) into $(VENV)/node..."
+	@npm install --silent --no-audit --no-fund --prefix $(VENV)/node configurable-http-proxy@5 >/dev/null
+	@$(VENV)/node/node_modules/.bin/configurable-http-proxy --version >/dev/null
+	@touch $@
+
 # A Colab-like runtime for tests/colab: Colab's published package versions (tests/colab/pip-freeze.txt)
 # on this machine's python3, kept between runs and rebuilt when the pins change.
 COLAB      := $(VENV)/colab
@@ -60,7 +71,15 @@ colab-env: $(COLAB_STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
-test: $(STAMP) $(COLAB_STAMP)
+# A multi-user JupyterHub on this machine: real accounts log in with their passwords (PAM);
+# instructors (COURSE_INSTRUCTORS, default: instructor) get formgrader and ~/mlbigsci, students the
+# Assignments tab; nbgrader's exchange is HUB_EXCHANGE (mode 1777). See hub/jupyterhub_config.py.
+hub: $(STAMP) $(CHP_STAMP)
+	@[ "$$(id -u)" = 0 ] || { echo "make hub starts each user's server as that user, so it runs as root: sudo make hub"; exit 1; }
+	@mkdir -p $(HUB_EXCHANGE) && chmod 1777 $(HUB_EXCHANGE)
+	COURSE_EXCHANGE=$(HUB_EXCHANGE) HUB_PORT=$(HUB_PORT) $(BIN)/jupyterhub -f hub/jupyterhub_config.py
+
+test: $(STAMP) $(COLAB_STAMP) $(CHP_STAMP)
 	@$(PYTHON) tools/check_system.py --tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

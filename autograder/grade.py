@@ -563,6 +563,20 @@ def _write_feedback(course: Path, assignment: str, student: str, notebook: str, 
     out = course / "feedback" / student / assignment / f"{notebook}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(reports.feedback_html(student, assignment, notebook, nb_dict, stored, show_hidden), encoding="utf-8")
+    _copy_release_markers(course, assignment, student)
+
+
+def _copy_release_markers(course: Path, assignment: str, student: str) -> None:
+    """Put the submission's timestamp.txt and submission_secret.txt next to its feedback, as nbgrader's
+    generate_feedback does: formgrader's "Release feedback" reads them to file the feedback where only
+    that student's fetch finds it."""
+    src = course / "submitted" / student / assignment
+    dst = course / "feedback" / student / assignment
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        path = src / name
+        if path.is_file() and not path.is_symlink() and path.stat().st_size < 1000:
+            dst.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dst / name)
 
 
 def _timestamp(folder: Path) -> str | None:
@@ -620,6 +634,7 @@ def write_feedback(course: Path, assignment: str, students: list[str] | None, sh
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(reports.feedback_html(res["student"], assignment, nb_name, nb_dict, entry, show_hidden),
                            encoding="utf-8")
+            _copy_release_markers(course, assignment, res["student"])
             written += 1
     if written and refresh:
         refresh_reports(course, assignment, extra, policy)

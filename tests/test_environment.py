@@ -13,7 +13,7 @@ from packaging.utils import canonicalize_name
 
 from tests.conftest import ROOT
 
-CONDA_EXTRAS = ("cpu", "instructor", "test")
+CONDA_EXTRAS = ("cpu", "instructor", "test", "hub")
 
 
 def _key(spec: str) -> tuple[str, str, tuple[str, ...]]:

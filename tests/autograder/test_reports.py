@@ -140,3 +140,15 @@ def test_several_candidate_notebooks_make_an_invalid_row_naming_them(semester) -
     erin = rows[("erin", "add_test")]
     assert erin["status"] == "invalid" and "draft.ipynb, final.ipynb" in erin["message"]
     assert any(line.startswith("warning: erin: invalid: ") and "draft.ipynb, final.ipynb" in line for line in semester[1])
+
+
+def test_feedback_carries_what_formgraders_release_feedback_needs(course: Path) -> None:
+    """nbgrader's release_feedback files each page under a hash of the submission's timestamp and secret."""
+    submitted = course / "submitted" / "bob" / A
+    (submitted / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+    (submitted / "submission_secret.txt").write_text("0123456789abcdef")
+    assert main(["feedback", A, "--course", str(course), "--student", "bob"]) == 0
+    folder = course / "feedback" / "bob" / A
+    assert (folder / "timestamp.txt").read_text() == "2026-12-01 10:00:00.000000 UTC"
+    assert (folder / "submission_secret.txt").read_text() == "0123456789abcdef"
+    assert not (course / "feedback" / "carol" / A / "submission_secret.txt").exists()
