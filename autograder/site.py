@@ -17,6 +17,12 @@ from __future__ import annotations
 import copy
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -209,3 +215,24 @@ def build(out: Path | None = None, quiet: bool = True) -> Path:
     if build_main(args) != 0:
         raise RuntimeError("Sphinx failed to build the site (see the messages above)")
     return out
+
+
+@contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """Serve a built site as a reader would, with ``python -m http.server`` on a free local port; yield its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(folder)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

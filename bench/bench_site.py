@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,17 +37,8 @@ def run() -> list[dict]:
         files = [p for p in out.rglob("*") if p.is_file()]
         pages = [p for p in files if p.suffix == ".html"]
         largest = max((p for p in pages if p.parent.name == "lectures"), key=lambda p: p.stat().st_size)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(out)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            time.sleep(0.5)
-            load = _load_ms(f"http://127.0.0.1:{port}", f"lectures/{largest.name}")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        with site.served(out) as base:
+            load = _load_ms(base, f"lectures/{largest.name}")
         return [
             {"name": "site build (make site)", "value": round(seconds, 1), "unit": "s"},
             {"name": "site size", "value": round(sum(p.stat().st_size for p in files) / 1e6, 1), "unit": "MB"},

@@ -6,10 +6,6 @@ from __future__ import annotations
 import html
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -113,29 +109,13 @@ def test_every_widget_says_what_a_student_can_change() -> None:
         assert change != "change its controls" and len(change) > 20, f"{title}: set lets_you"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_site_works_in_a_browser_offline(built: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(built)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
     shutil.rmtree(SHOTS, ignore_errors=True)
     SHOTS.mkdir(parents=True)
     problems: list[str] = []
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    with site.served(built) as base:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1300, "height": 900})
@@ -179,9 +159,6 @@ def test_the_site_works_in_a_browser_offline(built: Path) -> None:
             page.goto(f"{base}/instructors.html", wait_until="networkidle")
             page.screenshot(path=str(SHOTS / "instructors.png"))
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     assert not problems, "\n".join(problems[:20])
     widget_pages = [s for s in SECTIONS if (SHOTS / f"{s}-widget.png").exists()]
     assert len(widget_pages) >= 8, f"widget pictures seen on {widget_pages}"
