@@ -25,8 +25,8 @@ def _alembic_on_path() -> None:
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
-def course_settings(course: Path) -> tuple[str, str]:
-    """(gradebook URL, course id) as the course's nbgrader_config.py sets them.
+def course_config(course: Path):
+    """The course's nbgrader_config.py as a traitlets Config (empty when there is none).
 
     Read with traitlets' loader rather than an nbgrader app, which would cost
     seconds of imports before any grading starts.
@@ -34,14 +34,19 @@ def course_settings(course: Path) -> tuple[str, str]:
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
-    cfg = Config()
-    if (course / "nbgrader_config.py").exists():
-        here = Path.cwd()
-        try:
-            os.chdir(course)
-            cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-        finally:
-            os.chdir(here)
+    if not (course / "nbgrader_config.py").exists():
+        return Config()
+    here = Path.cwd()
+    try:
+        os.chdir(course)
+        return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    finally:
+        os.chdir(here)
+
+
+def course_settings(course: Path) -> tuple[str, str]:
+    """(gradebook URL, course id) as the course's nbgrader_config.py sets them."""
+    cfg = course_config(course)
     cd = cfg.get("CourseDirectory", {})
     url = cd.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
     return url, cd.get("course_id") or ""

@@ -19,7 +19,6 @@ and formgrader subtract, so every view agrees.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,17 +56,9 @@ class PolicyError(ValueError):
 
 def load_policy(course: Path) -> Policy:
     """The course's policy, read from nbgrader_config.py with traitlets' loader (no nbgrader app start-up)."""
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
+    from autograder.gradebook import course_config
 
-    cfg = Config()
-    if (course / "nbgrader_config.py").exists():
-        here = Path.cwd()
-        try:
-            os.chdir(course)
-            cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-        finally:
-            os.chdir(here)
+    cfg = course_config(course)
     section = cfg.get("LatePenalty", {})
     method = section.get("method") or cfg.get("LateSubmissionPlugin", {}).get("penalty_method") or "none"
     if method not in METHODS:
