@@ -1,18 +1,27 @@
 """``python -m autograder grade ASSIGNMENT``: the trusted coordinator.
 
-1. Reads the assignment's SOURCE notebooks and rewrites their test cells
-   (:mod:`autograder.transform`).
-2. Runs the instructor's solution in the same sandboxed runner, once per
-   source version (cached in ``reports/<assignment>/reference/``), twice: with
-   expected values dropped (the reference values) and with them kept (proof
-   that the solution passes its own tests and that dropping changed nothing).
-3. Builds each submission's graded notebook (:mod:`autograder.assemble`),
-   runs all of them on the worker pool (local or Dask), scores every test
-   cell here (:mod:`autograder.scoring`), then writes the gradebook,
-   ``autograded/``, ``feedback/`` and ``reports/``.
-4. Reads back what the gradebook adds (hand grades and comments from
-   formgrader, the due date), applies the late policy (:mod:`autograder.late`)
-   and stores the penalties, so feedback and reports show the whole score.
+A run is six named stages, each a function below, handing a :class:`GradeRun` on:
+
+1. **plan**: read the late policy, the SOURCE notebooks (test cells rewritten
+   by :mod:`autograder.transform`), the sandbox, the gradebook and the
+   students; start the runners (local or Dask).  Then the solution's
+   reference values, run in the same sandbox once per source version
+   (cached in ``reports/<assignment>/reference/``) and twice: with expected
+   values dropped and kept (proof that the solution passes its own tests).
+2. **assemble**: one graded notebook per submission (:mod:`autograder.assemble`);
+   a missing, misnamed or broken one gets its rows here.
+3. **run**: every job on the worker pool; a Dask worker that dies has its jobs
+   run again on another (Dask reschedules them).
+4. **score**: each result scored here, in the trusted process
+   (:mod:`autograder.scoring`), as it arrives; ``autograded/`` and a first
+   ``feedback/`` are written.
+5. **record**: the gradebook, in one transaction that a restarted database
+   server rolls back and the grader tries again (:func:`gradebook.in_one_transaction`),
+   then ``reports/<assignment>/results/``; then what the gradebook adds (hand
+   grades and comments from formgrader, the due date), with the late policy
+   (:mod:`autograder.late`) applied and stored.
+6. **report**: feedback with the whole score, ``scores.csv``, ``summary.html``
+   and the console summary.
 
 One run per course folder at a time (:mod:`autograder.lock`).  A submission
 whose only notebook has another name (``NN_x-Copy1.ipynb``) is graded with a
@@ -358,10 +367,53 @@ def grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSummar
 
 
 def _grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSummary:
-    """Plan, assemble, run, score, record; see the module docstring."""
+    """The named stages of one grade run; see the module docstring."""
+    started = time.monotonic()
+    run = plan(opts, log)
+    with run.pool:
+        references(run)
+        jobs = assemble_all(run)
+        execute(run, jobs)
+    record(run)
+    return report(run, round(time.monotonic() - started, 2))
+
+
+@dataclass
+class GradeRun:
+    """What the stages of one grade run hand on to each other."""
+
+    opts: GradeOptions
+    log: Callable[[str], None]
+    course: Path
+    assignment: str
+    policy: object  # late.Policy
+    sources: list[asm.SourceNotebook]
+    pool: object  # LocalPool | DaskPool
+    limits: dict
+    url: str
+    course_id: str
+    students: list[str]
+    files: list[tuple[str, bytes]]
+    refs: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
+    reference_cached: bool = True
+    #: student -> notebook -> {"status", "message", "notes", "rows", ...}
+    per_student: dict[str, dict[str, dict]] = field(default_factory=dict)
+    #: job id -> (source, plan, student, notebook name)
+    plans: dict[str, tuple[asm.SourceNotebook, asm.Plan, str, str]] = field(default_factory=dict)
+    standing: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.course / "reports" / self.assignment
+
+
+# ------------------------------------------------------------- 1. plan
+
+
+def plan(opts: GradeOptions, log: Callable[[str], None]) -> GradeRun:
+    """Read the course: policy, source notebooks, sandbox, gradebook, students; start the runners."""
     from autograder import late
 
-    started = time.monotonic()
     course = opts.course.resolve()
     assignment = opts.assignment
     try:
@@ -387,7 +439,6 @@ def _grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSumma
 
         print(sb.NONE_WARNING.format(user=getpass.getuser()), file=sys.stderr, flush=True)
 
-    limits = opts.limits()
     spec = RunnerSpec(sandbox=kind, preload=preload_modules(sources), rules=rules_json(sources))
     try:
         pool = make_pool(spec, opts.workers, opts.scheduler)
@@ -402,7 +453,7 @@ def _grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSumma
         try:
             registered = gradebook.ensure_assignment(course, assignment, [s.name for s in sources], url, course_id)
         except Exception as exc:  # noqa: BLE001 - a gradebook we cannot reach stops the grader
-            raise GraderError(f"cannot use the gradebook at {_safe_url(url)}: {exc}") from None
+            raise GraderError(f"cannot use the gradebook at {gradebook.safe_url(url)}: {exc}") from None
         if registered:
             log(f"registered {assignment} in the gradebook from source/")
         students = discover_students(course / "submitted", assignment, opts.students)
@@ -415,139 +466,181 @@ def _grade(opts: GradeOptions, log: Callable[[str], None] = print) -> GradeSumma
         pool.close()
         raise
     starting.shutdown(wait=True)
-    files = _files_of(source_dir)
-    reports_dir = course / "reports" / assignment
-    results_dir = reports_dir / "results"
-    stubs = {src.name: asm.release_stubs(course / "release" / assignment / f"{src.name}.ipynb") for src in sources}
+    return GradeRun(opts, log, course, assignment, policy, sources, pool, opts.limits(), url, course_id, students,
+                    _files_of(source_dir), per_student={s: {} for s in students})
 
-    with pool:
-        refs: dict[str, dict[str, list[dict]]] = {}
-        cached = True
-        for src in sources:
-            refs[src.name], was_cached = reference(src, pool, limits, files, reports_dir / "reference", log)
-            cached = cached and was_cached
 
-        jobs: list[dict] = []
-        plans: dict[str, tuple[asm.SourceNotebook, asm.Plan, str, str]] = {}
-        per_student: dict[str, dict] = {s: {} for s in students}
-        source_names = {f"{s.name}.ipynb" for s in sources}
-        for student in students:
-            folder = course / "submitted" / student / assignment
-            for src in sources:
-                nb_path, candidates = find_notebook(folder, src.name, source_names)
-                entry = {"status": "graded", "message": "", "notes": []}
-                if nb_path is None:
-                    if candidates:
-                        entry.update(status="invalid", message=f"no {src.name}.ipynb, and several other notebooks "
-                                     f"could be it: {', '.join(candidates)} (rename the right one)")
-                    else:
-                        entry.update(status="missing", message=f"no submitted notebook {src.name}.ipynb")
-                    entry["rows"] = _flat_rows(src, entry["status"], entry["message"])
-                    per_student[student][src.name] = entry
-                    log(f"warning: {student}: {entry['status']}: {entry['message']}")
-                    continue
+def references(run: GradeRun) -> None:
+    """The solution's values for every test cell (cached per source version)."""
+    for src in run.sources:
+        run.refs[src.name], was_cached = reference(src, run.pool, run.limits, run.files,
+                                                   run.reports_dir / "reference", run.log)
+        run.reference_cached = run.reference_cached and was_cached
+
+
+# --------------------------------------------------------- 2. assemble
+
+
+def assemble_all(run: GradeRun) -> list[dict]:
+    """One job per submitted notebook; a missing or broken notebook gets its rows here instead."""
+    course, assignment = run.course, run.assignment
+    stubs = {src.name: asm.release_stubs(course / "release" / assignment / f"{src.name}.ipynb") for src in run.sources}
+    source_names = {f"{s.name}.ipynb" for s in run.sources}
+    jobs: list[dict] = []
+    for student in run.students:
+        folder = course / "submitted" / student / assignment
+        for src in run.sources:
+            entry = {"status": "graded", "message": "", "notes": []}
+            run.per_student[student][src.name] = entry
+            nb_path, candidates = find_notebook(folder, src.name, source_names)
+            if nb_path is None:
                 if candidates:
-                    note = f"graded {nb_path.name} as {src.name}.ipynb (the only notebook in the submission)"
-                    entry["notes"].append(note)
-                    log(f"warning: {student}: {note}")
-                try:
-                    plan = asm.assemble(src, asm.read_submission(nb_path), stubs.get(src.name))
-                except asm.InvalidNotebook as exc:
-                    entry.update(status="invalid", message=f"{src.name}.ipynb: {exc}")
-                    entry["rows"] = _flat_rows(src, "invalid", entry["message"])
-                    per_student[student][src.name] = entry
-                    continue
-                sub_files, left_out = asm.submission_files(folder, source_names | {nb_path.name})
-                merged = dict(sub_files)
-                merged.update(dict(files))  # the instructor's data files win, as in nbgrader
-                entry["notes"] += plan.notes + [f"file left out of the sandbox: {x}" for x in left_out]
-                if plan.not_run:
-                    entry["notes"].append(f"the {plan.not_run} code cells after the last test cell were not run: "
-                                          "they cannot change a score")
-                job_id = f"{student}/{src.name}"
-                jobs.append(_job(job_id, plan, sorted(merged.items()), limits))
-                plans[job_id] = (src, plan, student, src.name)
-                per_student[student][src.name] = entry
+                    entry.update(status="invalid", message=f"no {src.name}.ipynb, and several other notebooks "
+                                 f"could be it: {', '.join(candidates)} (rename the right one)")
+                else:
+                    entry.update(status="missing", message=f"no submitted notebook {src.name}.ipynb")
+                entry["rows"] = _flat_rows(src, entry["status"], entry["message"])
+                run.log(f"warning: {student}: {entry['status']}: {entry['message']}")
+                continue
+            if candidates:
+                note = f"graded {nb_path.name} as {src.name}.ipynb (the only notebook in the submission)"
+                entry["notes"].append(note)
+                run.log(f"warning: {student}: {note}")
+            try:
+                plan_ = asm.assemble(src, asm.read_submission(nb_path), stubs.get(src.name))
+            except asm.InvalidNotebook as exc:
+                entry.update(status="invalid", message=f"{src.name}.ipynb: {exc}")
+                entry["rows"] = _flat_rows(src, "invalid", entry["message"])
+                continue
+            sub_files, left_out = asm.submission_files(folder, source_names | {nb_path.name})
+            merged = dict(sub_files)
+            merged.update(dict(run.files))  # the instructor's data files win, as in nbgrader
+            entry["notes"] += plan_.notes + [f"file left out of the sandbox: {x}" for x in left_out]
+            if plan_.not_run:
+                entry["notes"].append(f"the {plan_.not_run} code cells after the last test cell were not run: "
+                                      "they cannot change a score")
+            job_id = f"{student}/{src.name}"
+            jobs.append(_job(job_id, plan_, sorted(merged.items()), run.limits))
+            run.plans[job_id] = (src, plan_, student, src.name)
+    return jobs
 
-        # Each student's autograded/ folder starts afresh; notebooks and feedback are written as results
-        # arrive, so a large class never sits in memory.
-        for student in students:
-            out_dir = course / "autograded" / student / assignment
-            if out_dir.exists():
-                shutil.rmtree(out_dir)
-            out_dir.mkdir(parents=True)
-            _copy_files(course / "submitted" / student / assignment, out_dir, {f"{s.name}.ipynb" for s in sources})
-            for src in sources:
-                entry = per_student[student][src.name]
-                if entry["status"] != "graded":
-                    _write_feedback(course, assignment, student, src.name, None, _stored(entry), opts.show_hidden)
 
-        total = len(jobs)
-        done_count = [0]
+# ------------------------------------------------------ 3. run, 4. score
 
-        def on_result(job: dict, result: dict) -> None:
-            src, plan, student, nb_name = plans[job["id"]]
-            rows = _score_plan(src, refs[src.name], plan, job, result)
-            entry = per_student[student][nb_name]
-            entry["rows"] = rows
-            entry["seconds"] = result.get("seconds")
-            entry["restarts"] = result.get("restarts")
-            entry["worker"] = result.get("worker", "local")
-            entry["unanswered"] = sorted(plan.unanswered)
-            if result.get("runner_error"):
-                entry["notes"].append(f"the grader's runner failed: {result['runner_error']}")
-            notebook = _graded_notebook(plan, job, result, rows)
-            nbformat.write(notebook, str(course / "autograded" / student / assignment / f"{nb_name}.ipynb"))
-            nb_dict = json.loads(nbformat.writes(notebook))
-            _write_feedback(course, assignment, student, nb_name, nb_dict, _stored(entry), opts.show_hidden)
-            done_count[0] += 1
-            got = sum(r.score for r in rows.values())
-            maximum = sum(r.max_score for r in rows.values())
-            log(f"[{done_count[0]}/{total}] {student} {nb_name}: {got:g}/{maximum:g} points "
-                f"({sum(r.status == 'passed' for r in rows.values())}/{len(rows)} tests passed, "
-                f"{result.get('seconds') or 0:.1f} s)")
 
-        pool.run(jobs, on_result=on_result)
+def execute(run: GradeRun, jobs: list[dict]) -> None:
+    """Run the jobs on the pool and score each result as it arrives.
 
-    # ---- the gradebook and the reports (the coordinator alone writes them)
+    Each student's autograded/ folder starts afresh; notebooks and feedback are
+    written as results arrive, so a large class never sits in memory.
+    """
+    course, assignment = run.course, run.assignment
+    for student in run.students:
+        out_dir = course / "autograded" / student / assignment
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        out_dir.mkdir(parents=True)
+        _copy_files(course / "submitted" / student / assignment, out_dir, {f"{s.name}.ipynb" for s in run.sources})
+        for src in run.sources:
+            entry = run.per_student[student][src.name]
+            if entry["status"] != "graded":
+                _write_feedback(course, assignment, student, src.name, None, _stored(entry), run.opts.show_hidden)
+    done = [0]
+
+    def on_result(job: dict, result: dict) -> None:
+        done[0] += 1
+        score(run, job, result, f"[{done[0]}/{len(jobs)}]")
+
+    run.pool.run(jobs, on_result=on_result)
+
+
+def score(run: GradeRun, job: dict, result: dict, progress: str = "") -> None:
+    """Score one runner result here, in the trusted process, and write its graded notebook and feedback."""
+    src, plan_, student, nb_name = run.plans[job["id"]]
+    rows = _score_plan(src, run.refs[src.name], plan_, job, result)
+    entry = run.per_student[student][nb_name]
+    entry["rows"] = rows
+    entry["seconds"] = result.get("seconds")
+    entry["restarts"] = result.get("restarts")
+    entry["worker"] = result.get("worker", "local")
+    entry["unanswered"] = sorted(plan_.unanswered)
+    if result.get("runner_error"):
+        entry["notes"].append(f"the grader's runner failed: {result['runner_error']}")
+    notebook = _graded_notebook(plan_, job, result, rows)
+    nbformat.write(notebook, str(run.course / "autograded" / student / run.assignment / f"{nb_name}.ipynb"))
+    nb_dict = json.loads(nbformat.writes(notebook))
+    _write_feedback(run.course, run.assignment, student, nb_name, nb_dict, _stored(entry), run.opts.show_hidden)
+    got = sum(r.score for r in rows.values())
+    maximum = sum(r.max_score for r in rows.values())
+    run.log(f"{progress} {student} {nb_name}: {got:g}/{maximum:g} points "
+            f"({sum(r.status == 'passed' for r in rows.values())}/{len(rows)} tests passed, "
+            f"{result.get('seconds') or 0:.1f} s)".lstrip())
+
+
+# ------------------------------------------------------------ 5. record
+
+
+def record(run: GradeRun) -> None:
+    """The gradebook (one transaction, retried while its server is away), then the stored results.
+
+    The results are written after the gradebook, so that reports and feedback
+    never show a score the gradebook does not hold.  Then what the gradebook
+    adds: hand grades, comments, late penalties (recomputed and stored).
+    """
+    course, assignment = run.course, run.assignment
     grades: list[gradebook.StudentGrades] = []
-    results_dir.mkdir(parents=True, exist_ok=True)
-    for student in students:
+    stored_all = []
+    for student in run.students:
         timestamp = _timestamp(course / "submitted" / student / assignment)
         g = gradebook.StudentGrades(student, timestamp)
         stored = {"student": student, "assignment": assignment, "timestamp": timestamp, "notebooks": {}}
-        for src in sources:
-            entry = per_student[student][src.name]
+        for src in run.sources:
+            entry = run.per_student[student][src.name]
             g.scores[src.name] = {gid: r.score for gid, r in entry["rows"].items()}
             g.no_response[src.name] = set(entry.get("unanswered", []))
             stored["notebooks"][src.name] = _stored(entry)
-        (results_dir / f"{student}.json").write_text(json.dumps(stored, indent=1), encoding="utf-8")
         grades.append(g)
+        stored_all.append(stored)
+    safe = gradebook.safe_url(run.url)
     try:
-        gradebook.record(url, course_id, assignment, grades)
+        gradebook.record(run.url, run.course_id, assignment, grades, run.log)
     except Exception as exc:  # noqa: BLE001
-        raise GraderError(f"cannot write the gradebook at {_safe_url(url)}: {exc}") from None
+        raise GraderError(f"cannot write the gradebook at {safe}: {exc}\nNothing of this run was written to it "
+                          "(the scores go in as one transaction), nor to reports/; "
+                          "run the same command again when the gradebook is back.") from None
+    results_dir = run.reports_dir / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    for stored in stored_all:
+        (results_dir / f"{stored['student']}.json").write_text(json.dumps(stored, indent=1), encoding="utf-8")
+    try:
+        run.standing = gradebook.standing(run.url, run.course_id, assignment, run.policy, log=run.log)
+    except Exception as exc:  # noqa: BLE001
+        raise GraderError(f"the scores are in the gradebook at {safe}, but it cannot be read back for hand grades "
+                          f"and late penalties: {exc}\nRun `python -m autograder feedback {assignment}` when it is "
+                          "back, to write feedback and reports.") from None
 
-    # ---- what the gradebook adds: hand grades, comments, late penalties (recomputed and stored)
-    try:
-        extra = gradebook.standing(url, course_id, assignment, policy)
-    except Exception as exc:  # noqa: BLE001
-        raise GraderError(f"cannot read the gradebook at {_safe_url(url)}: {exc}") from None
-    write_feedback(course, assignment, students, opts.show_hidden, extra=extra, policy=policy, refresh=False)
-    all_results = refresh_reports(course, assignment, extra, policy)
-    n_rows = len(reports.rows(all_results))
+
+# ------------------------------------------------------------ 6. report
+
+
+def report(run: GradeRun, seconds: float) -> GradeSummary:
+    """Feedback with the whole score, scores.csv, summary.html and the console summary."""
+    write_feedback(run.course, run.assignment, run.students, run.opts.show_hidden, extra=run.standing,
+                   policy=run.policy, refresh=False)
+    all_results = refresh_reports(run.course, run.assignment, run.standing, run.policy)
     statuses: dict[str, int] = {}
     passed = 0
-    for student in students:
-        for entry in per_student[student].values():
+    for student in run.students:
+        for entry in run.per_student[student].values():
             for r in entry["rows"].values():
                 statuses[r.status] = statuses.get(r.status, 0) + 1
                 passed += r.status == "passed"
-    summary = GradeSummary(len(students), n_rows, passed, round(time.monotonic() - started, 2), cached, statuses)
-    log(f"wrote {reports_dir / 'scores.csv'} and {reports_dir / 'summary.html'}")
-    for line in reports.console_summary(assignment, [r for r in all_results if r["student"] in students],
+    summary = GradeSummary(len(run.students), len(reports.rows(all_results)), passed, seconds, run.reference_cached,
+                           statuses)
+    run.log(f"wrote {run.reports_dir / 'scores.csv'} and {run.reports_dir / 'summary.html'}")
+    for line in reports.console_summary(run.assignment, [r for r in all_results if r["student"] in run.students],
                                         summary.seconds):
-        log(line)
+        run.log(line)
     return summary
 
 
@@ -596,13 +689,6 @@ def _copy_files(src: Path, dst: Path, skip: set[str]) -> None:
     ts = src / "timestamp.txt"
     if ts.is_file() and not ts.is_symlink():
         shutil.copyfile(ts, dst / "timestamp.txt")
-
-
-def _safe_url(url: str) -> str:
-    """The gradebook URL without a password."""
-    import re
-
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 def write_feedback(course: Path, assignment: str, students: list[str] | None, show_hidden: bool,
