@@ -8,7 +8,7 @@ VENV     ?= .venv
 EXTRAS   ?= cpu,instructor,test,hub
 PORT     ?= 8888
 LAB_ARGS ?=
-PYTEST_ARGS ?= --durations=20
+PYTEST_ARGS ?= --durations=20 -n 2 --dist loadscope
 ASSIGNMENT ?=
 GRADE_ARGS ?=
 HUB_PORT ?= 8000

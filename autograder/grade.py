@@ -13,8 +13,8 @@ A run is six named stages, each a function below, handing a :class:`GradeRun` on
 3. **run**: every job on the worker pool; a Dask worker that dies has its jobs
    run again on another (Dask reschedules them).
 4. **score**: each result scored here, in the trusted process
-   (:mod:`autograder.scoring`), as it arrives; ``autograded/`` and a first
-   ``feedback/`` are written.
+   (:mod:`autograder.scoring`), as it arrives, and its ``autograded/``
+   notebook written.
 5. **record**: the gradebook, in one transaction that a restarted database
    server rolls back and the grader tries again (:func:`gradebook.in_one_transaction`),
    then ``reports/<assignment>/results/``; then what the gradebook adds (hand
@@ -531,8 +531,9 @@ def assemble_all(run: GradeRun) -> list[dict]:
 def execute(run: GradeRun, jobs: list[dict]) -> None:
     """Run the jobs on the pool and score each result as it arrives.
 
-    Each student's autograded/ folder starts afresh; notebooks and feedback are
-    written as results arrive, so a large class never sits in memory.
+    Each student's autograded/ folder starts afresh; graded notebooks are
+    written as results arrive, so a large class never sits in memory.  Feedback
+    waits for the gradebook (the report stage).
     """
     course, assignment = run.course, run.assignment
     for student in run.students:
@@ -541,10 +542,6 @@ def execute(run: GradeRun, jobs: list[dict]) -> None:
             shutil.rmtree(out_dir)
         out_dir.mkdir(parents=True)
         _copy_files(course / "submitted" / student / assignment, out_dir, {f"{s.name}.ipynb" for s in run.sources})
-        for src in run.sources:
-            entry = run.per_student[student][src.name]
-            if entry["status"] != "graded":
-                _write_feedback(course, assignment, student, src.name, None, _stored(entry), run.opts.show_hidden)
     done = [0]
 
     def on_result(job: dict, result: dict) -> None:
@@ -555,7 +552,7 @@ def execute(run: GradeRun, jobs: list[dict]) -> None:
 
 
 def score(run: GradeRun, job: dict, result: dict, progress: str = "") -> None:
-    """Score one runner result here, in the trusted process, and write its graded notebook and feedback."""
+    """Score one runner result here, in the trusted process, and write its graded notebook."""
     src, plan_, student, nb_name = run.plans[job["id"]]
     rows = _score_plan(src, run.refs[src.name], plan_, job, result)
     entry = run.per_student[student][nb_name]
@@ -568,8 +565,6 @@ def score(run: GradeRun, job: dict, result: dict, progress: str = "") -> None:
         entry["notes"].append(f"the grader's runner failed: {result['runner_error']}")
     notebook = _graded_notebook(plan_, job, result, rows)
     nbformat.write(notebook, str(run.course / "autograded" / student / run.assignment / f"{nb_name}.ipynb"))
-    nb_dict = json.loads(nbformat.writes(notebook))
-    _write_feedback(run.course, run.assignment, student, nb_name, nb_dict, _stored(entry), run.opts.show_hidden)
     got = sum(r.score for r in rows.values())
     maximum = sum(r.max_score for r in rows.values())
     run.log(f"{progress} {student} {nb_name}: {got:g}/{maximum:g} points "
@@ -606,7 +601,7 @@ def record(run: GradeRun) -> None:
         gradebook.record(run.url, run.course_id, assignment, grades, run.log)
     except Exception as exc:  # noqa: BLE001
         raise GraderError(f"cannot write the gradebook at {safe}: {exc}\nNothing of this run was written to it "
-                          "(the scores go in as one transaction), nor to reports/; "
+                          "(the scores go in as one transaction), nor to reports/ or feedback/; "
                           "run the same command again when the gradebook is back.") from None
     results_dir = run.reports_dir / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -649,14 +644,6 @@ def _stored(entry: dict) -> dict:
     return {"status": entry["status"], "message": entry["message"], "notes": entry["notes"],
             "seconds": entry.get("seconds"), "restarts": entry.get("restarts"), "worker": entry.get("worker"),
             "rows": [_row_dict(r) for r in entry["rows"].values()]}
-
-
-def _write_feedback(course: Path, assignment: str, student: str, notebook: str, nb_dict: dict | None, stored: dict,
-                    show_hidden: bool) -> None:
-    out = course / "feedback" / student / assignment / f"{notebook}.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(reports.feedback_html(student, assignment, notebook, nb_dict, stored, show_hidden), encoding="utf-8")
-    _copy_release_markers(course, assignment, student)
 
 
 def _copy_release_markers(course: Path, assignment: str, student: str) -> None:

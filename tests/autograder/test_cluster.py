@@ -336,6 +336,8 @@ def test_a_gradebook_that_stays_away_stops_the_run_with_nothing_half_written(pos
 
     course, students = _regrade_course(tmp_path, postgres.url)
     before = json.loads((course / "reports" / A / "results" / f"{students[0]}.json").read_text())
+    feedback = course / "feedback" / students[0] / A / f"{A}.html"
+    feedback_before = feedback.read_text()
     monkeypatch.setattr(gradebook, "RETRY_DELAYS", (0.2, 0.2))
     _cut_while_recording(monkeypatch, 3, postgres.stop)
     try:
@@ -345,11 +347,13 @@ def test_a_gradebook_that_stays_away_stops_the_run_with_nothing_half_written(pos
         postgres.start()
     message = str(err.value)
     assert message.startswith(f"cannot write the gradebook at {postgres.url}: "), message
-    assert "Nothing of this run was written to it" in message and "run the same command again" in message
+    assert "Nothing of this run was written to it" in message and "nor to reports/ or feedback/" in message
+    assert "run the same command again" in message
     scores = h.gradebook_scores(course, A, url=postgres.url)
     assert all(scores[(s, "mean_test")] == 0.0 for s in students), "the gradebook holds the last whole run"
     after = json.loads((course / "reports" / A / "results" / f"{students[0]}.json").read_text())
     assert after == before, "reports/ still shows the run the gradebook holds"
+    assert feedback.read_text() == feedback_before, "so does feedback/"
     monkeypatch.undo()
     grade(GradeOptions(A, course, workers=1, db=postgres.url), log=lambda s: None)  # run again: all of it lands
     scores = h.gradebook_scores(course, A, url=postgres.url)
