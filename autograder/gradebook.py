@@ -2,11 +2,13 @@
 
 Uses nbgrader's own ``Gradebook`` API so that formgrader, manual grading and
 ``nbgrader export`` keep working.  Writing is idempotent: a re-run updates
-the same rows.  Each write is one transaction (:func:`in_one_transaction`): a
-gradebook server that goes away halfway (PostgreSQL restarted) gets all of a
-step or none of it, and the step is tried again while the server comes back.  Like nbgrader's ``SaveAutoGrades`` it sets only
+the same rows.  Like nbgrader's ``SaveAutoGrades`` it sets only
 ``auto_score``; a manual score a grader gave is kept, and such a cell stays
 flagged for review.
+
+Each write is one transaction (:func:`in_one_transaction`): a gradebook server
+that goes away halfway (PostgreSQL restarted) gets all of a step or none of it,
+and the step is tried again while the server comes back.
 
 Defined for the trusted autograder (issue 6).
 """
